@@ -1,0 +1,236 @@
+"""Coarse-to-fine random search: sample everywhere, then zoom in."""
+
+from __future__ import annotations
+
+import numbers
+from functools import partial
+
+import numpy as np
+from sklearn.utils._param_validation import Interval
+
+from sk_hpsearch._base import BaseSpaceSearchCV, round_sizes
+from sk_hpsearch._zoom import Region, zoom
+
+__all__ = ["CoarseToFineSearchCV"]
+
+
+class CoarseToFineSearchCV(BaseSpaceSearchCV):
+    """Random search that zooms, round after round, into the best region.
+
+    A drop-in replacement for :class:`~sklearn.model_selection.RandomizedSearchCV`:
+    the same arguments with the same defaults and meanings, the same fitted
+    attributes, and ``n_iter`` candidates evaluated in all. Round 1 samples
+    the whole space like ``RandomizedSearchCV``; each later round samples a
+    smaller box of the unit cube (the prior's CDF) centred on the best
+    candidate so far, so a ``LogUniform`` parameter is zoomed in decades.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        An object implementing ``fit``; either it provides ``score`` or
+        ``scoring`` must be passed.
+    param_distributions : dict or list of dicts
+        Parameter names (str) mapped to a distribution with ``rvs``, ``cdf``
+        and ``ppf`` (:class:`LogUniform`, :class:`OneMinusLogUniform` or any
+        frozen ``scipy.stats`` distribution) or to a list of values
+        (categorical). A list of dicts is searched jointly, as in
+        ``RandomizedSearchCV``.
+    n_iter : int, default=10
+        Total number of candidates evaluated, over all rounds. Fewer when the
+        space has fewer distinct candidates (with a warning).
+    scoring : str, callable, list, tuple or dict, default=None
+        As in ``RandomizedSearchCV``. With several metrics, the zoom follows
+        the metric named by ``refit``.
+    n_jobs : int, default=None
+        Number of jobs to run in parallel: the candidates x folds of a round
+        are fitted in parallel. ``None`` means 1 unless in a
+        :obj:`joblib.parallel_backend` context.
+    refit : bool, str or callable, default=True
+        As in ``RandomizedSearchCV``.
+    cv : int, cross-validation generator or iterable, default=None
+        As in ``RandomizedSearchCV``, but every call to ``split`` must give
+        the same folds (rounds are compared on the same data): a shuffling
+        splitter needs an integer ``random_state``.
+    verbose : int, default=0
+        As in ``RandomizedSearchCV``.
+    pre_dispatch : int or str, default='2*n_jobs'
+        As in ``RandomizedSearchCV``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the sampling of every round: the same value gives the same
+        candidates and the same ``cv_results_`` whatever ``n_jobs``.
+    error_score : 'raise' or numeric, default=np.nan
+        Score of a failed fit. Failed candidates never define a region; the
+        search raises only if every fit of every round failed.
+    return_train_score : bool, default=False
+        As in ``RandomizedSearchCV``.
+    n_rounds : int, default=3
+        Number of rounds; ``n_iter`` is split evenly between them (earlier
+        rounds get the remainder).
+    zoom : float, default=0.5
+        Factor in (0, 1) by which the box side shrinks: round 2 has side
+        ``zoom`` (relative to the cube); after a round that does not improve
+        the best score the side is multiplied by ``zoom``; after one whose
+        new best lies on the edge of the box it is divided by ``zoom`` (the
+        optimum may lie outside); otherwise it is kept and the box moves to
+        the new best.
+    top_k : int, default=5
+        How many of the best candidates shape the next box (it is longer
+        along the dimensions where they are spread out) and weight the
+        values of categorical parameters.
+
+    Attributes
+    ----------
+    cv_results_ : dict of numpy (masked) ndarrays
+        As in ``RandomizedSearchCV``, plus the column ``round`` (1-based) of
+        each candidate.
+    best_estimator_ : estimator
+        Estimator refitted on the whole data with the best parameters.
+        Not available if ``refit=False``.
+    best_score_ : float
+        Mean cross-validated score of the best candidate.
+    best_params_ : dict
+        Parameter setting that gave the best results on the hold out data.
+    best_index_ : int
+        Index (in ``cv_results_``) of the best candidate.
+    scorer_ : function or a dict
+        Scorer function(s) used on the held-out data.
+    n_splits_ : int
+        The number of cross-validation splits (folds/iterations).
+    refit_time_ : float
+        Seconds used for refitting the best model on the whole dataset.
+    multimetric_ : bool
+        Whether or not the scorers compute several metrics.
+    regions_ : list of dict
+        One dict per round: ``{"round", "n_candidates", "width", "params"}``
+        where ``params`` maps each parameter to the ``(low, high)`` range the
+        round sampled, in the user's units, or a categorical parameter to the
+        ``{value: probability}`` it used. With a list of dicts, ``params`` is a
+        list (one dict each) and ``"subspace_weights"`` is added. The last
+        entry is where the search looked last: a good range for the next one.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (only if ``refit`` and the estimator is a classifier).
+    n_features_in_ : int
+        Number of features seen during fit (only if ``refit``).
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit (only if ``refit`` and the
+        estimator exposes them).
+
+    See Also
+    --------
+    GPBayesSearchCV : Chooses each candidate with a Gaussian-process model.
+    sklearn.model_selection.RandomizedSearchCV : One round over the whole space.
+
+    Notes
+    -----
+    The search runs in ``n_rounds`` rounds:
+
+    1. Round 1 draws its candidates from the whole space (the prior).
+    2. After each round, the box of the next one is centred on the best
+       candidate so far (finite scores of the refit metric only), with side
+       ``width`` set by TuRBO's success/failure rule (see ``zoom``) and
+       stretched per dimension by the spread of the ``top_k`` best candidates.
+       Categorical values (and, for a list of dicts, each dict) are drawn
+       with probability ``(1 - width) * frequency among the top_k + width *
+       uniform``.
+    3. Candidates are drawn in the box and never repeat an evaluated one; if
+       the box runs out of distinct candidates, the rest are drawn from the
+       whole space.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sk_hpsearch import CoarseToFineSearchCV, LogUniform
+    >>> X, y = load_iris(return_X_y=True)
+    >>> search = CoarseToFineSearchCV(
+    ...     LogisticRegression(max_iter=500), {"C": LogUniform(1e-3, 1e3)},
+    ...     n_iter=9, n_rounds=3, random_state=0,
+    ... ).fit(X, y)
+    >>> [int(r) for r in search.cv_results_["round"]]
+    [1, 1, 1, 2, 2, 2, 3, 3, 3]
+    >>> bool(search.best_score_ > 0.95)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseSpaceSearchCV._parameter_constraints,
+        "n_rounds": [Interval(numbers.Integral, 1, None, closed="left")],
+        "zoom": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "top_k": [Interval(numbers.Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        estimator,
+        param_distributions,
+        *,
+        n_iter=10,
+        scoring=None,
+        n_jobs=None,
+        refit=True,
+        cv=None,
+        verbose=0,
+        pre_dispatch="2*n_jobs",
+        random_state=None,
+        error_score=np.nan,
+        return_train_score=False,
+        n_rounds=3,
+        zoom=0.5,
+        top_k=5,
+    ):
+        super().__init__(
+            estimator,
+            param_distributions,
+            n_iter=n_iter,
+            scoring=scoring,
+            n_jobs=n_jobs,
+            refit=refit,
+            cv=cv,
+            verbose=verbose,
+            pre_dispatch=pre_dispatch,
+            random_state=random_state,
+            error_score=error_score,
+            return_train_score=return_train_score,
+        )
+        self.n_rounds = n_rounds
+        self.zoom = zoom
+        self.top_k = top_k
+
+    def _run_search(self, evaluate_candidates):
+        space, evals, rng = self._start_search(evaluate_candidates)
+        whole = region = Region.whole(space)
+        best_before = None
+        self.regions_ = []
+        with self._deferring_failures():
+            for r, size in enumerate(round_sizes(self._budget(space), self.n_rounds)):
+                if r > 0:
+                    improved = evals.best_index() != best_before
+                    region = self._next_region(space, evals, region, improved)
+                X = evals.draw_new(partial(region.sample, space, rng), size)
+                if len(X) < size:  # the box ran out of distinct candidates
+                    rest = evals.draw_new(
+                        partial(whole.sample, space, rng), size - len(X)
+                    )
+                    X = np.vstack([X, rest])
+                if not len(X):
+                    break
+                self.regions_.append(
+                    {"round": r + 1, "n_candidates": len(X), **region.describe(space)}
+                )
+                best_before = evals.best_index()
+                evals.evaluate(X, more_results={"round": [r + 1] * len(X)})
+
+    def _next_region(self, space, evals, region: Region, improved: bool) -> Region:
+        """Apply the success/failure rule to the side, then zoom on the best."""
+        best = evals.best_index()
+        if best is None:
+            return Region.whole(space)
+        if region.width == 1.0:
+            width = self.zoom
+        elif not improved:
+            width = region.width * self.zoom
+        elif region.contains_on_edge(space, evals.X[best]):
+            width = min(1.0, region.width / self.zoom)
+        else:
+            width = region.width
+        return zoom(space, evals.X, evals.scores, width=width, top_k=self.top_k)

@@ -1,0 +1,98 @@
+"""The one place that touches private scikit-learn API.
+
+Private API drifts between releases; keeping every use here means a new
+scikit-learn release breaks (at most) this module, and its tests say so.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sklearn.exceptions import FitFailedWarning
+from sklearn.model_selection import _search as _sk_search
+from sklearn.model_selection._split import _yields_constant_splits
+
+__all__ = ["defer_all_fits_failed", "yields_constant_splits"]
+
+
+def yields_constant_splits(cv) -> bool:
+    """Whether ``cv.split`` returns the same folds on every call.
+
+    Parameters
+    ----------
+    cv : cross-validation splitter
+        A checked splitter (``check_cv`` output).
+
+    Returns
+    -------
+    bool
+        True when repeated calls give identical splits.
+    """
+    return bool(_yields_constant_splits(cv))
+
+
+_state = threading.local()
+# None if a future scikit-learn renames it: deferring then does nothing.
+_original_check = getattr(_sk_search, "_warn_or_raise_about_fit_failures", None)
+
+
+def _deferring_check(results, error_score):
+    """Stand-in for sklearn's check while a search defers it on this thread.
+
+    scikit-learn raises as soon as *one call* of ``evaluate_candidates`` has no
+    successful fit. An iterative search calls it many times with few
+    candidates, and a single bad candidate would then throw away every result
+    already computed. While deferring, a batch whose fits all failed only
+    warns; the search raises at the end if *every* fit of the search failed.
+    """
+    log = getattr(_state, "log", None)
+    if log is None:
+        return _original_check(results, error_score)
+    errors = [{"fit_error": result["fit_error"]} for result in results]
+    log.extend(errors)
+    if any(e["fit_error"] is None for e in errors):
+        return _original_check(results, error_score)
+    if errors:
+        warnings.warn(
+            f"\nAll the {len(errors)} fits of this batch of candidates failed; "
+            f"their scores are set to {error_score}. The search goes on.\n"
+            f"First error:\n{errors[0]['fit_error']}",
+            FitFailedWarning,
+            stacklevel=2,
+        )
+    return None
+
+
+@contextmanager
+def defer_all_fits_failed(error_score) -> Iterator[None]:
+    """Raise "all fits failed" once for the whole search, not once per batch.
+
+    Parameters
+    ----------
+    error_score : 'raise' or float
+        The search's ``error_score`` (with ``'raise'`` nothing is deferred:
+        the first failure propagates, as in scikit-learn).
+
+    Yields
+    ------
+    None
+        Inside the block, ``evaluate_candidates`` calls on this thread record
+        fit failures instead of raising; on exit, if every fit failed, the
+        usual scikit-learn ``ValueError`` is raised.
+    """
+    if _original_check is None:
+        yield
+        return
+    if _sk_search._warn_or_raise_about_fit_failures is _original_check:
+        _sk_search._warn_or_raise_about_fit_failures = _deferring_check
+    previous = getattr(_state, "log", None)
+    _state.log = log = []
+    try:
+        yield
+    finally:
+        _state.log = previous
+    if log and all(e["fit_error"] is not None for e in log):
+        _original_check(log, error_score)
