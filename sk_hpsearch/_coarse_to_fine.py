@@ -63,6 +63,23 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
         search raises only if every fit of every round failed.
     return_train_score : bool, default=False
         As in ``RandomizedSearchCV``.
+    resource : str, default=None
+        Name of an estimator parameter that acts as a training budget
+        (skorch's ``max_epochs``, ``n_estimators``, ``max_iter``). When set,
+        every candidate is first fitted with ``min_resources`` and only those
+        scoring among the best ``1 / reduction_factor`` of all fits at that
+        budget are fitted again with ``reduction_factor`` times more, up to
+        ``max_resources`` (asynchronous successive halving). Each fit is a
+        row of ``cv_results_`` with its budget in ``n_resources``, and the
+        best candidate is chosen among the full-budget fits.
+    min_resources : int, float or "auto", default="auto"
+        Smallest budget. ``"auto"``: ``max_resources / reduction_factor**3``
+        (at least 1 for an integer budget).
+    max_resources : int, float or "auto", default="auto"
+        Full budget. ``"auto"``: the estimator's own value of ``resource``.
+    reduction_factor : float, default=3
+        Budget multiplier between rungs, and inverse of the fraction of
+        candidates promoted from one rung to the next.
     n_rounds : int, default=3
         Number of rounds; ``n_iter`` is split evenly between them (earlier
         rounds get the remainder).
@@ -81,7 +98,8 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
     Attributes
     ----------
     cv_results_ : dict of numpy (masked) ndarrays
-        As in ``RandomizedSearchCV``, plus the column ``round`` (1-based) of
+        As in ``RandomizedSearchCV`` (one row per fit when ``resource`` is
+        set, with its budget in ``n_resources``), plus the column ``round`` (1-based) of
         each candidate.
     best_estimator_ : estimator
         Estimator refitted on the whole data with the best parameters.
@@ -174,6 +192,10 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
         random_state=None,
         error_score=np.nan,
         return_train_score=False,
+        resource=None,
+        min_resources="auto",
+        max_resources="auto",
+        reduction_factor=3,
         n_rounds=3,
         zoom=0.5,
         top_k=5,
@@ -191,6 +213,10 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
             random_state=random_state,
             error_score=error_score,
             return_train_score=return_train_score,
+            resource=resource,
+            min_resources=min_resources,
+            max_resources=max_resources,
+            reduction_factor=reduction_factor,
         )
         self.n_rounds = n_rounds
         self.zoom = zoom

@@ -1,0 +1,559 @@
+"""Acquisition functions and their optimisation on the unit cube.
+
+Notation
+--------
+m : number of query points; d : number of dimensions.
+mu, sigma : (m,) posterior mean and standard deviation of the latent function.
+best : incumbent, the largest standardised score observed (scores are maximised).
+u = (mu - best) / sigma : standardised improvement.
+phi, Phi : standard normal density and distribution function.
+h(u) = phi(u) + u Phi(u), so that ``EI = sigma h(u)`` and ``h'(u) = Phi(u)``.
+
+Acquisition functions (all maximised)
+-------------------------------------
+* ``logei``: ``log EI = log h(u) + log sigma``, computed stably for very negative
+  ``u`` (Ament et al. 2023, "Unexpected improvements to expected improvement").
+* ``ei``: ``EI = sigma h(u)``.
+* ``ucb``: ``mu + sqrt(beta) sigma``.
+* ``pi``: ``log PI = log Phi(u)`` (same maximiser as PI, finite far from ``best``).
+
+Each scalar function returns the value and its partial derivatives w.r.t.
+``mu`` and ``sigma``; :func:`make_acquisition` chains them through the GP
+posterior gradients to get ``d acq / dx``.
+
+Optimisation
+------------
+Candidates are canonical points: ``snap`` applied, then the fixed columns
+reset to their values. :func:`optimize_acquisition` sweeps a scrambled Sobol
+set (plus perturbations of the best already-evaluated points), runs L-BFGS-B
+on the free continuous columns from the best sweep points, then one exact
+coordinate pass over the discrete columns. It never returns a point within
+``1e-9`` (max-norm) of an excluded point. :func:`propose_batch` builds a batch
+with the kriging believer: each pick is fantasised at its posterior mean.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+import numpy as np
+import scipy.optimize
+import scipy.spatial
+import scipy.special
+from scipy.stats import qmc
+
+from sk_hpsearch._gp import GaussianProcess, RandomLike, as_generator
+
+_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+_LOG_SQRT_PI_OVER_2 = 0.5 * math.log(0.5 * math.pi)
+# Below this u, log h uses its asymptote. In the erfcx branch the 1 / u^2 term
+# has relative rounding error ~ eps u^2; the asymptote's error is ~ 3 / u^2; they
+# balance at (3 / eps)^(1/4) ~ 1e4 (Ament et al.'s 1 / sqrt(eps) gives NaN
+# before it is reached).
+_ASYMPTOTE_BELOW = -((3.0 / np.finfo(float).eps) ** 0.25)
+EXCLUDE_ATOL = 1e-9
+"""Max-norm distance below which a candidate equals an excluded point."""
+DEFAULT_BETA = 4.0
+"""Default UCB ``beta``: ``mu + 2 sigma``."""
+ACQUISITION_NAMES = ("logei", "ei", "ucb", "pi")
+
+_LOCAL_SCALE = 0.05  # std of the perturbations around evaluated points
+_N_LOCAL_CENTRES = 4  # evaluated points perturbed in the sweep
+_REFINE_OPTIONS = {"maxiter": 50}  # L-BFGS-B options of the acquisition ascent
+
+Snap = Callable[[np.ndarray], np.ndarray]
+
+
+class AcquisitionTerms(NamedTuple):
+    """Acquisition values and partial derivatives, each of shape (m,)."""
+
+    value: np.ndarray
+    d_mean: np.ndarray
+    d_std: np.ndarray
+
+
+def _log1mexp(x: np.ndarray) -> np.ndarray:
+    """``log(1 - exp(x))`` for ``x < 0`` (Maechler 2012 branches)."""
+    out = np.empty_like(x)
+    near_zero = x > -math.log(2.0)
+    out[near_zero] = np.log(-np.expm1(x[near_zero]))
+    out[~near_zero] = np.log1p(-np.exp(x[~near_zero]))
+    return out
+
+
+def _log_h(u: np.ndarray) -> np.ndarray:
+    """``log h(u) = log(phi(u) + u Phi(u))``, finite for every finite ``u``.
+
+    Three branches (Ament et al. 2023, eq. 9): direct for ``u > -1``;
+    ``-u^2/2 - log sqrt(2 pi) + log1mexp(log(erfcx(-u/sqrt2) |u|) + log sqrt(pi/2))``
+    down to ``_ASYMPTOTE_BELOW`` (about -1e4); the asymptote
+    ``-u^2/2 - log sqrt(2 pi) - 2 log|u|`` below.
+    """
+    out = np.full_like(u, np.nan)
+    upper = u > -1.0
+    uu = u[upper]
+    out[upper] = np.log(
+        np.exp(-0.5 * uu * uu - _LOG_SQRT_2PI) + uu * scipy.special.ndtr(uu)
+    )
+    middle = ~upper & (u > _ASYMPTOTE_BELOW)
+    um = u[middle]
+    log_ratio = np.log(scipy.special.erfcx(-um / math.sqrt(2.0)) * -um)
+    out[middle] = (
+        -0.5 * um * um - _LOG_SQRT_2PI + _log1mexp(log_ratio + _LOG_SQRT_PI_OVER_2)
+    )
+    tail = u <= _ASYMPTOTE_BELOW
+    ut = u[tail]
+    out[tail] = -0.5 * ut * ut - _LOG_SQRT_2PI - 2.0 * np.log(-ut)
+    return out
+
+
+def _dlog_h(u: np.ndarray, log_h: np.ndarray) -> np.ndarray:
+    """``d log h / du = Phi(u) / h(u) = exp(log Phi(u) - log h(u))``.
+
+    The derivative of the asymptote, ``-u - 2 / u``, is used in its branch.
+    """
+    tail = u <= _ASYMPTOTE_BELOW
+    out = np.empty_like(u)
+    out[~tail] = np.exp(scipy.special.log_ndtr(u[~tail]) - log_h[~tail])
+    out[tail] = -u[tail] - 2.0 / u[tail]
+    return out
+
+
+def log_ei(mean: np.ndarray, std: np.ndarray, best: float) -> AcquisitionTerms:
+    """Log expected improvement, stable far below the incumbent.
+
+    Parameters
+    ----------
+    mean, std : ndarray of shape (m,)
+        Posterior mean and standard deviation (``std > 0``).
+    best : float
+        Incumbent.
+
+    Returns
+    -------
+    AcquisitionTerms
+        ``log EI``; ``d/dmean = h'/h / sigma``;
+        ``d/dstd = (1 - u h'/h) / sigma``.
+    """
+    mean, std = np.asarray(mean, dtype=float), np.asarray(std, dtype=float)
+    u = (mean - best) / std
+    log_h = _log_h(u)
+    dlog_h = _dlog_h(u, log_h)
+    return AcquisitionTerms(log_h + np.log(std), dlog_h / std, (1.0 - u * dlog_h) / std)
+
+
+def ei(mean: np.ndarray, std: np.ndarray, best: float) -> AcquisitionTerms:
+    """Expected improvement ``sigma (phi(u) + u Phi(u))``.
+
+    Underflows to 0 for ``u`` below about -38; prefer :func:`log_ei`.
+
+    Parameters
+    ----------
+    mean, std : ndarray of shape (m,)
+        Posterior mean and standard deviation (``std > 0``).
+    best : float
+        Incumbent.
+
+    Returns
+    -------
+    AcquisitionTerms
+        ``EI``; ``d/dmean = Phi(u)``; ``d/dstd = phi(u)``.
+    """
+    mean, std = np.asarray(mean, dtype=float), np.asarray(std, dtype=float)
+    u = (mean - best) / std
+    pdf = np.exp(-0.5 * u * u - _LOG_SQRT_2PI)
+    cdf = scipy.special.ndtr(u)
+    return AcquisitionTerms(np.maximum(std * (pdf + u * cdf), 0.0), cdf, pdf)
+
+
+def ucb(mean: np.ndarray, std: np.ndarray, beta: float) -> AcquisitionTerms:
+    """Upper confidence bound ``mean + sqrt(beta) std``.
+
+    Parameters
+    ----------
+    mean, std : ndarray of shape (m,)
+    beta : float
+        Exploration weight (``beta >= 0``).
+
+    Returns
+    -------
+    AcquisitionTerms
+        ``UCB``; ``d/dmean = 1``; ``d/dstd = sqrt(beta)``.
+    """
+    mean, std = np.asarray(mean, dtype=float), np.asarray(std, dtype=float)
+    return AcquisitionTerms(
+        mean + math.sqrt(beta) * std,
+        np.ones_like(mean),
+        np.full_like(std, math.sqrt(beta)),
+    )
+
+
+def log_pi(mean: np.ndarray, std: np.ndarray, best: float) -> AcquisitionTerms:
+    """Log probability of improvement ``log Phi(u)``.
+
+    Parameters
+    ----------
+    mean, std : ndarray of shape (m,)
+        Posterior mean and standard deviation (``std > 0``).
+    best : float
+        Incumbent.
+
+    Returns
+    -------
+    AcquisitionTerms
+        ``log PI``; with ``q = phi(u) / Phi(u)``: ``d/dmean = q / sigma`` and
+        ``d/dstd = -u q / sigma``.
+    """
+    mean, std = np.asarray(mean, dtype=float), np.asarray(std, dtype=float)
+    u = (mean - best) / std
+    value = scipy.special.log_ndtr(u)
+    hazard = np.exp(-0.5 * u * u - _LOG_SQRT_2PI - value)
+    return AcquisitionTerms(value, hazard / std, -u * hazard / std)
+
+
+class AcquisitionFunction:
+    """Acquisition function of query points, built by :func:`make_acquisition`.
+
+    Calling it returns ``(values (m,), grads (m, d))``; :meth:`values` skips
+    the gradient (about 4 times cheaper, for sweeps).
+    """
+
+    def __init__(
+        self,
+        gp: GaussianProcess,
+        terms_fn: Callable[[np.ndarray, np.ndarray], AcquisitionTerms],
+    ) -> None:
+        self.gp = gp
+        self.terms_fn = terms_fn
+
+    def values(self, Xq: np.ndarray) -> np.ndarray:
+        """Acquisition values (m,) at ``Xq`` (m, d)."""
+        mean, var = self.gp.posterior(Xq)
+        return self.terms_fn(mean, np.sqrt(var)).value
+
+    def __call__(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Acquisition values (m,) and gradients (m, d) w.r.t. ``Xq`` (m, d)."""
+        mean, var, dmean, dvar = self.gp.posterior_with_grad(Xq)
+        std = np.sqrt(var)
+        terms = self.terms_fn(mean, std)
+        dstd = dvar / (2.0 * std)[:, None]
+        return terms.value, terms.d_mean[:, None] * dmean + terms.d_std[:, None] * dstd
+
+
+def make_acquisition(
+    gp: GaussianProcess, name: str, best: float, *, beta: float = DEFAULT_BETA
+) -> AcquisitionFunction:
+    """Acquisition function of query points with its gradient.
+
+    Parameters
+    ----------
+    gp : GaussianProcess
+    name : {"logei", "ei", "ucb", "pi"}
+        ``"pi"`` is the log probability of improvement.
+    best : float
+        Incumbent in the GP's standardised units (ignored by ``"ucb"``).
+    beta : float, default=4.0
+        UCB exploration weight.
+
+    Returns
+    -------
+    AcquisitionFunction
+        ``acq(Xq) -> (values (m,), grads (m, d))``, to be maximised; the
+        gradient is zero on categorical columns. ``acq.values(Xq)`` gives the
+        values alone.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is unknown.
+    """
+    terms_of: dict[str, Callable[[np.ndarray, np.ndarray], AcquisitionTerms]] = {
+        "logei": lambda mean, std: log_ei(mean, std, best),
+        "ei": lambda mean, std: ei(mean, std, best),
+        "ucb": lambda mean, std: ucb(mean, std, beta),
+        "pi": lambda mean, std: log_pi(mean, std, best),
+    }
+    if name not in terms_of:
+        raise ValueError(
+            f"Unknown acquisition function {name!r}; "
+            f"expected one of {ACQUISITION_NAMES}."
+        )
+    return AcquisitionFunction(gp, terms_of[name])
+
+
+class _Space:
+    """Column roles and canonicalisation shared by the optimisation steps."""
+
+    def __init__(
+        self,
+        is_categorical: np.ndarray,
+        choices: Sequence[np.ndarray | None],
+        snap: Snap,
+        fixed_mask: np.ndarray,
+        fixed_values: np.ndarray,
+    ) -> None:
+        self.is_categorical = np.asarray(is_categorical, dtype=bool)
+        self.d = len(self.is_categorical)
+        if len(choices) != self.d:
+            raise ValueError(
+                f"choices has length {len(choices)}, expected one entry per "
+                f"dimension ({self.d})."
+            )
+        self.choices = [
+            None if c is None else np.asarray(c, dtype=float) for c in choices
+        ]
+        self.snap = snap
+        self.fixed_mask = np.asarray(fixed_mask, dtype=bool)
+        self.fixed_values = np.asarray(fixed_values, dtype=float)
+        has_choices = np.array([c is not None for c in self.choices], dtype=bool)
+        self.free_continuous = ~self.fixed_mask & ~self.is_categorical & ~has_choices
+        self.free_discrete = np.flatnonzero(~self.fixed_mask & has_choices)
+
+    def canonical(self, X: np.ndarray) -> np.ndarray:
+        """Clip, apply the fixed columns, snap, and re-apply the fixed columns."""
+        X = np.clip(np.array(X, dtype=float), 0.0, 1.0)
+        if len(X) == 0:
+            return X
+        X[:, self.fixed_mask] = self.fixed_values[self.fixed_mask]
+        X = np.array(self.snap(X), dtype=float)
+        X[:, self.fixed_mask] = self.fixed_values[self.fixed_mask]
+        return X
+
+
+class _Excluded:
+    """Membership test against already-evaluated points (max-norm, ``EXCLUDE_ATOL``)."""
+
+    def __init__(self, points: np.ndarray) -> None:
+        self.tree = scipy.spatial.KDTree(points) if len(points) else None
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        """Bool mask (k,) of the rows of ``X`` (k, d) that are excluded."""
+        if self.tree is None:
+            return np.zeros(len(X), dtype=bool)
+        distance, _ = self.tree.query(
+            X, p=np.inf, distance_upper_bound=2.0 * EXCLUDE_ATOL
+        )
+        return distance <= EXCLUDE_ATOL
+
+
+def _values(acq: AcquisitionFunction, X: np.ndarray) -> np.ndarray:
+    """Acquisition values (k,), with NaN mapped to ``-inf``."""
+    values = acq.values(X)
+    return np.where(np.isnan(values), -np.inf, values)
+
+
+def _sweep(
+    acq: AcquisitionFunction,
+    space: _Space,
+    exclude: np.ndarray,
+    n_sweep: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Canonical sweep points (k, d): scrambled Sobol plus local perturbations.
+
+    The local part perturbs the free continuous columns of the
+    ``_N_LOCAL_CENTRES`` excluded points with the highest acquisition.
+    """
+    sobol = qmc.Sobol(space.d, scramble=True, seed=int(rng.integers(2**63 - 1)))
+    points = [sobol.random_base2(max(0, math.ceil(math.log2(n_sweep))))[:n_sweep]]
+    if len(exclude) and space.free_continuous.any():
+        centres = exclude[np.argsort(-_values(acq, exclude))[:_N_LOCAL_CENTRES]]
+        local = np.repeat(centres, max(1, n_sweep // (8 * len(centres))), axis=0)
+        noise = rng.normal(scale=_LOCAL_SCALE, size=local.shape)
+        local[:, space.free_continuous] += noise[:, space.free_continuous]
+        points.append(local)
+    return space.canonical(np.vstack(points))
+
+
+def _ascend_continuous(
+    acq: AcquisitionFunction, space: _Space, starts: np.ndarray
+) -> np.ndarray:
+    """L-BFGS-B ascent of the free continuous columns of ``starts`` (k, d).
+
+    The k ascents are independent, so they run as one L-BFGS-B problem on the
+    sum of the k acquisition values (block-separable gradient), with one
+    batched acquisition call per iteration.
+    """
+    free = space.free_continuous
+    n_free = int(free.sum())
+    if n_free == 0 or len(starts) == 0:
+        return starts
+
+    def with_free(flat: np.ndarray) -> np.ndarray:
+        X = starts.copy()
+        X[:, free] = flat.reshape(len(starts), n_free)
+        return X
+
+    def negative_total(flat: np.ndarray) -> tuple[float, np.ndarray]:
+        values, grads = acq(with_free(flat))
+        return -float(values.sum()), -grads[:, free].ravel()
+
+    result = scipy.optimize.minimize(
+        negative_total,
+        starts[:, free].ravel(),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(0.0, 1.0)] * (len(starts) * n_free),
+        options=_REFINE_OPTIONS,
+    )
+    return with_free(np.clip(result.x, 0.0, 1.0))
+
+
+def _coordinate_pass(
+    acq: AcquisitionFunction, space: _Space, excluded: _Excluded, x: np.ndarray
+) -> np.ndarray:
+    """Set each free discrete column of canonical ``x`` to its best allowed value.
+
+    Every allowed value is tried exactly, one column at a time with the other
+    columns held; excluded candidates are skipped.
+    """
+    for j in space.free_discrete:
+        trials = np.repeat(x[None, :], len(space.choices[j]), axis=0)
+        trials[:, j] = space.choices[j]
+        trials = space.canonical(trials)
+        values = _values(acq, trials)
+        values[excluded(trials)] = -np.inf
+        if np.isfinite(values).any():
+            x = trials[np.argmax(values)]
+    return x
+
+
+def optimize_acquisition(
+    acq: AcquisitionFunction,
+    *,
+    is_categorical: np.ndarray,
+    choices: Sequence[np.ndarray | None],
+    snap: Snap,
+    fixed_mask: np.ndarray,
+    fixed_values: np.ndarray,
+    exclude: np.ndarray,
+    rng: RandomLike,
+    n_sweep: int = 1024,
+    n_restarts: int = 8,
+) -> tuple[np.ndarray, float] | None:
+    """Maximise an acquisition function over canonical, non-excluded points.
+
+    Parameters
+    ----------
+    acq : AcquisitionFunction
+        From :func:`make_acquisition`.
+    is_categorical : ndarray of shape (d,), bool
+    choices : sequence of length d
+        Allowed cube values (cell centres) of each discrete column, None for a
+        continuous column (including integer columns with many values, which
+        are optimised continuously and snapped).
+    snap : callable
+        ``snap(X) -> X`` mapping cube points (k, d) to canonical points.
+    fixed_mask : ndarray of shape (d,), bool
+        Columns that must hold ``fixed_values``.
+    fixed_values : ndarray of shape (d,)
+    exclude : ndarray of shape (n, d)
+        Already-evaluated canonical points; never returned.
+    rng : Generator, RandomState, int or None
+    n_sweep : int, default=1024
+        Number of Sobol sweep points (rounded up to a power of two, then cut).
+    n_restarts : int, default=8
+        Number of best sweep points refined by gradient ascent.
+
+    Returns
+    -------
+    (x, value) or None
+        Best canonical non-excluded point (d,) and its acquisition value, or
+        None when every candidate is excluded.
+    """
+    space = _Space(is_categorical, choices, snap, fixed_mask, fixed_values)
+    exclude = np.asarray(exclude, dtype=float).reshape(-1, space.d)
+    excluded = _Excluded(exclude)
+    generator = as_generator(rng)
+    sweep = _sweep(acq, space, exclude, n_sweep, generator)
+    sweep_values = _values(acq, sweep)
+    starts = sweep[np.argsort(-sweep_values, kind="stable")[:n_restarts]]
+    refined = space.canonical(_ascend_continuous(acq, space, starts))
+    refined = np.array(
+        [_coordinate_pass(acq, space, excluded, x) for x in refined]
+    ).reshape(-1, space.d)
+    candidates = np.vstack([refined, sweep])
+    values = np.concatenate([_values(acq, refined), sweep_values])
+    values[excluded(candidates)] = -np.inf
+    if not np.isfinite(values).any():
+        return None
+    best = int(np.argmax(values))
+    return candidates[best], float(values[best])
+
+
+def propose_batch(
+    gp: GaussianProcess,
+    n_points: int,
+    *,
+    acq_func: str,
+    best: float,
+    is_categorical: np.ndarray,
+    choices: Sequence[np.ndarray | None],
+    snap: Snap,
+    fixed_mask: np.ndarray,
+    fixed_values: np.ndarray,
+    exclude: np.ndarray,
+    rng: RandomLike,
+    beta: float = DEFAULT_BETA,
+    n_sweep: int = 1024,
+    n_restarts: int = 8,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Propose a batch of distinct points with the kriging believer.
+
+    After each pick the GP (hyperparameters frozen) is conditioned on the
+    pick with its posterior mean as observation, the incumbent is raised to
+    that mean if larger, and the pick is excluded from later picks.
+
+    Parameters
+    ----------
+    gp : GaussianProcess
+    n_points : int
+        Batch size ``q``.
+    acq_func : {"logei", "ei", "ucb", "pi"}
+    best : float
+        Incumbent in the GP's standardised units.
+    is_categorical, choices, snap, fixed_mask, fixed_values, exclude
+        As in :func:`optimize_acquisition`.
+    rng : Generator, RandomState, int or None
+    beta : float, default=4.0
+        UCB exploration weight.
+    n_sweep, n_restarts : int
+        As in :func:`optimize_acquisition`.
+
+    Returns
+    -------
+    X_batch : ndarray of shape (q', d)
+        ``q' <= n_points``: stops early when no non-excluded point remains.
+    acq_values : ndarray of shape (q',)
+        Acquisition value of each pick when it was chosen.
+    """
+    d = len(is_categorical)
+    exclude = np.asarray(exclude, dtype=float).reshape(-1, d)
+    generator = as_generator(rng)
+    picks: list[np.ndarray] = []
+    values: list[float] = []
+    for _ in range(n_points):
+        result = optimize_acquisition(
+            make_acquisition(gp, acq_func, best, beta=beta),
+            is_categorical=is_categorical,
+            choices=choices,
+            snap=snap,
+            fixed_mask=fixed_mask,
+            fixed_values=fixed_values,
+            exclude=exclude,
+            rng=generator,
+            n_sweep=n_sweep,
+            n_restarts=n_restarts,
+        )
+        if result is None:
+            break
+        x, value = result
+        picks.append(x)
+        values.append(value)
+        believed, _ = gp.posterior(x[None, :])
+        gp = gp.condition_on(x[None, :], believed)
+        best = max(best, float(believed[0]))
+        exclude = np.vstack([exclude, x])
+    return np.array(picks).reshape(-1, d), np.array(values)

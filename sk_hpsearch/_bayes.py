@@ -1,0 +1,358 @@
+"""Gaussian-process Bayesian optimisation as a scikit-learn search."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+
+import numpy as np
+from joblib import effective_n_jobs
+from scipy.stats import qmc
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from sk_hpsearch._acquisition import propose_batch
+from sk_hpsearch._base import BaseSpaceSearchCV
+from sk_hpsearch._evaluations import Evaluations
+from sk_hpsearch._gp import fit_gp, score_scaling, standardize_scores
+from sk_hpsearch._space import SearchSpace
+
+__all__ = ["GPBayesSearchCV"]
+
+
+class GPBayesSearchCV(BaseSpaceSearchCV):
+    """Bayesian optimisation of hyperparameters with a Gaussian process.
+
+    A drop-in replacement for :class:`~sklearn.model_selection.RandomizedSearchCV`:
+    the same arguments with the same defaults and meanings, the same fitted
+    attributes, and ``n_iter`` candidates evaluated in all. After a few
+    space-filling candidates, a Gaussian process models the cross-validated
+    score over the unit cube (the prior's CDF, so a ``LogUniform`` parameter
+    is modelled in decades) and each next candidate maximises an acquisition
+    function that balances exploring uncertain regions against exploiting
+    good ones.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        An object implementing ``fit``; either it provides ``score`` or
+        ``scoring`` must be passed.
+    param_distributions : dict or list of dicts
+        Parameter names (str) mapped to a distribution with ``rvs``, ``cdf``
+        and ``ppf`` (:class:`LogUniform`, :class:`OneMinusLogUniform` or any
+        frozen ``scipy.stats`` distribution) or to a list of values
+        (categorical). A list of dicts is searched jointly by one model with
+        one shared budget.
+    n_iter : int, default=10
+        Total number of candidates evaluated, initial ones included. Fewer
+        when the space has fewer distinct candidates (with a warning).
+    scoring : str, callable, list, tuple or dict, default=None
+        As in ``RandomizedSearchCV``. With several metrics the model follows
+        the metric named by ``refit``.
+    n_jobs : int, default=None
+        Number of jobs to run in parallel: the candidates x folds of each
+        step are fitted in parallel (see ``n_points``).
+    refit : bool, str or callable, default=True
+        As in ``RandomizedSearchCV``.
+    cv : int, cross-validation generator or iterable, default=None
+        As in ``RandomizedSearchCV``, but every call to ``split`` must give
+        the same folds (steps are compared on the same data).
+    verbose : int, default=0
+        As in ``RandomizedSearchCV``.
+    pre_dispatch : int or str, default='2*n_jobs'
+        As in ``RandomizedSearchCV``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial design and the acquisition optimiser: the same
+        value gives the same candidates and ``cv_results_`` whatever
+        ``n_jobs``.
+    error_score : 'raise' or numeric, default=np.nan
+        Score of a failed fit. The model treats a failed candidate as the
+        worst seen, and the search goes on; it raises only if every fit
+        failed.
+    return_train_score : bool, default=False
+        As in ``RandomizedSearchCV``.
+    resource : str, default=None
+        Name of an estimator parameter that acts as a training budget
+        (skorch's ``max_epochs``, ``n_estimators``, ``max_iter``). When set,
+        every candidate is first fitted with ``min_resources`` and only those
+        scoring among the best ``1 / reduction_factor`` of all fits at that
+        budget are fitted again with ``reduction_factor`` times more, up to
+        ``max_resources`` (asynchronous successive halving). Each fit is a
+        row of ``cv_results_`` with its budget in ``n_resources``, and the
+        best candidate is chosen among the full-budget fits.
+    min_resources : int, float or "auto", default="auto"
+        Smallest budget. ``"auto"``: ``max_resources / reduction_factor**3``
+        (at least 1 for an integer budget).
+    max_resources : int, float or "auto", default="auto"
+        Full budget. ``"auto"``: the estimator's own value of ``resource``.
+    reduction_factor : float, default=3
+        Budget multiplier between rungs, and inverse of the fraction of
+        candidates promoted from one rung to the next.
+    n_initial_points : int or "auto", default="auto"
+        Candidates of the space-filling initial design (scrambled Sobol points
+        of the cube, mapped through the distributions). ``"auto"`` uses
+        ``max(5, D + 1)`` where ``D`` is the number of cube dimensions,
+        capped by ``n_iter``.
+    acq_func : {"logei", "ei", "ucb", "pi"}, default="logei"
+        Acquisition function: log expected improvement (numerically stable,
+        Ament et al. 2023), expected improvement, upper confidence bound
+        (``mean + sqrt(ucb_beta) * std``) or log probability of improvement.
+    n_points : int or "auto", default=1
+        Candidates proposed per step, evaluated in one parallel batch. A
+        batch is chosen by the kriging believer: after each pick, the model
+        pretends the pick scored its predicted mean and picks again, so the
+        batch spreads out. ``"auto"`` fills the workers:
+        ``ceil(effective_n_jobs(n_jobs) / n_splits)``. Larger batches finish
+        sooner in wall time; at equal ``n_iter`` they use less information
+        per pick, so quality is the same or slightly lower (see the
+        benchmarks in the documentation).
+    ucb_beta : float, default=4.0
+        Exploration weight of ``acq_func="ucb"``.
+
+    Attributes
+    ----------
+    cv_results_ : dict of numpy (masked) ndarrays
+        As in ``RandomizedSearchCV`` (one row per fit when ``resource`` is
+        set, with its budget in ``n_resources``), plus, for each candidate: ``step`` (0
+        for the initial design, then 1, 2, ...), ``initial`` (bool),
+        ``acquisition_value`` (NaN for initial points), and the model's
+        ``predicted_mean`` and ``predicted_std`` of its mean test score of
+        the refit metric (NaN for initial points).
+    best_estimator_ : estimator
+        Estimator refitted on the whole data with the best parameters.
+        Not available if ``refit=False``.
+    best_score_ : float
+        Mean cross-validated score of the best candidate.
+    best_params_ : dict
+        Parameter setting that gave the best results on the hold out data.
+    best_index_ : int
+        Index (in ``cv_results_``) of the best candidate.
+    scorer_ : function or a dict
+        Scorer function(s) used on the held-out data.
+    n_splits_ : int
+        The number of cross-validation splits (folds/iterations).
+    refit_time_ : float
+        Seconds used for refitting the best model on the whole dataset.
+    multimetric_ : bool
+        Whether or not the scorers compute several metrics.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (only if ``refit`` and the estimator is a classifier).
+    n_features_in_ : int
+        Number of features seen during fit (only if ``refit``).
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit (only if ``refit`` and the
+        estimator exposes them).
+
+    See Also
+    --------
+    CoarseToFineSearchCV : Random search that zooms into the best region.
+    sklearn.model_selection.RandomizedSearchCV : Random search.
+
+    Notes
+    -----
+    Each fit runs:
+
+    1. Evaluate ``n_initial_points`` scrambled Sobol points of the cube
+       (step 0).
+    2. Standardise the scores of the refit metric (failed fits count as the
+       worst finite score).
+    3. Fit a Gaussian process with a Matérn-5/2 kernel, one lengthscale per
+       dimension (categorical dimensions by mismatch), by maximum a
+       posteriori with dimension-scaled lengthscale priors, warm-started
+       from the previous step.
+    4. Maximise the acquisition over the cube (a quasi-random sweep, then
+       multi-start L-BFGS-B with analytic gradients, then an exact pass over
+       the values of discrete dimensions), never proposing a candidate
+       already evaluated; repeat with the kriging believer for a batch of
+       ``n_points``.
+    5. Evaluate the batch, and go back to 2 until ``n_iter`` candidates.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sk_hpsearch import GPBayesSearchCV, LogUniform
+    >>> X, y = load_iris(return_X_y=True)
+    >>> search = GPBayesSearchCV(
+    ...     LogisticRegression(max_iter=500), {"C": LogUniform(1e-3, 1e3)},
+    ...     n_iter=8, n_initial_points=4, random_state=0,
+    ... ).fit(X, y)
+    >>> [int(s) for s in search.cv_results_["step"]]
+    [0, 0, 0, 0, 1, 2, 3, 4]
+    >>> bool(search.best_score_ > 0.95)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseSpaceSearchCV._parameter_constraints,
+        "n_initial_points": [
+            Interval(numbers.Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "acq_func": [StrOptions({"logei", "ei", "ucb", "pi"})],
+        "n_points": [
+            Interval(numbers.Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "ucb_beta": [Interval(numbers.Real, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        estimator,
+        param_distributions,
+        *,
+        n_iter=10,
+        scoring=None,
+        n_jobs=None,
+        refit=True,
+        cv=None,
+        verbose=0,
+        pre_dispatch="2*n_jobs",
+        random_state=None,
+        error_score=np.nan,
+        return_train_score=False,
+        resource=None,
+        min_resources="auto",
+        max_resources="auto",
+        reduction_factor=3,
+        n_initial_points="auto",
+        acq_func="logei",
+        n_points=1,
+        ucb_beta=4.0,
+    ):
+        super().__init__(
+            estimator,
+            param_distributions,
+            n_iter=n_iter,
+            scoring=scoring,
+            n_jobs=n_jobs,
+            refit=refit,
+            cv=cv,
+            verbose=verbose,
+            pre_dispatch=pre_dispatch,
+            random_state=random_state,
+            error_score=error_score,
+            return_train_score=return_train_score,
+            resource=resource,
+            min_resources=min_resources,
+            max_resources=max_resources,
+            reduction_factor=reduction_factor,
+        )
+        self.n_initial_points = n_initial_points
+        self.acq_func = acq_func
+        self.n_points = n_points
+        self.ucb_beta = ucb_beta
+
+    def _run_search(self, evaluate_candidates):
+        space, evals, rng = self._start_search(evaluate_candidates)
+        budget = self._budget(space)
+        with self._deferring_failures():
+            n_init = min(budget, self._n_initial(space))
+            X = evals.draw_new(_sobol_sampler(space, rng), n_init)
+            nan = [math.nan] * len(X)
+            evals.evaluate(
+                X,
+                {
+                    "step": [0] * len(X),
+                    "initial": [True] * len(X),
+                    "acquisition_value": nan,
+                    "predicted_mean": nan,
+                    "predicted_std": nan,
+                },
+            )
+            batch_size = self._batch_size()
+            gp_params = None
+            step = 0
+            while len(evals) < budget and evals.n_remaining > 0:
+                step += 1
+                q = min(batch_size, budget - len(evals))
+                X, acq, mean, std, gp_params = _propose(
+                    space, evals, q, gp_params, self.acq_func, self.ucb_beta, rng
+                )
+                if not len(X):  # the model found nothing new: fall back to the prior
+                    X = evals.draw_new(lambda m: space.sample(m, rng), q)
+                    acq = mean = std = np.full(len(X), math.nan)
+                if not len(X):
+                    break
+                evals.evaluate(
+                    X,
+                    {
+                        "step": [step] * len(X),
+                        "initial": [False] * len(X),
+                        "acquisition_value": list(acq),
+                        "predicted_mean": list(mean),
+                        "predicted_std": list(std),
+                    },
+                )
+
+    def _n_initial(self, space: SearchSpace) -> int:
+        if self.n_initial_points == "auto":
+            return max(5, space.n_dims + 1)
+        return self.n_initial_points
+
+    def _batch_size(self) -> int:
+        if self.n_points == "auto":
+            return max(1, math.ceil(effective_n_jobs(self.n_jobs) / self.n_splits_))
+        return self.n_points
+
+
+def _sobol_sampler(space: SearchSpace, rng: np.random.RandomState):
+    """``sampler(m)``: the next ``m`` scrambled Sobol points, snapped."""
+    sobol = qmc.Sobol(space.n_dims, scramble=True, seed=rng.randint(2**31 - 1))
+
+    def sample(m: int) -> np.ndarray:
+        with warnings.catch_warnings():
+            # Balance is best at powers of two; any prefix still fills space.
+            warnings.filterwarnings("ignore", message=".*balance properties.*")
+            return space.snap(sobol.random(m))
+
+    return sample
+
+
+def _propose(
+    space: SearchSpace,
+    evals: Evaluations,
+    q: int,
+    gp_params,
+    acq_func: str,
+    ucb_beta: float,
+    rng: np.random.RandomState,
+):
+    """Fit the GP to the evaluations and propose up to ``q`` new points.
+
+    Returns the points, their acquisition values, the predicted mean and std
+    in score units, and the fitted GP hyperparameters (to warm-start the
+    next step). With a list of dicts, each subspace proposes a batch and the
+    ``q`` best acquisition values win.
+    """
+    z = standardize_scores(evals.scores)
+    gp = fit_gp(evals.X, z, space.is_categorical, init=gp_params, rng=rng)
+    batches, values = [], []
+    for k in range(space.n_subspaces):
+        fixed_mask, fixed_values = space.fixed_columns(k)
+        Xk, acq = propose_batch(
+            gp,
+            q,
+            acq_func=acq_func,
+            best=float(z.max()),
+            is_categorical=space.is_categorical,
+            choices=space.choices(),
+            snap=space.snap,
+            fixed_mask=fixed_mask,
+            fixed_values=fixed_values,
+            exclude=evals.X,
+            rng=rng,
+            beta=ucb_beta,
+        )
+        batches.append(Xk)
+        values.append(acq)
+    X = np.vstack(batches)
+    acq = np.concatenate(values)
+    keep = np.argsort(-acq, kind="stable")[:q]
+    X, acq = X[keep], acq[keep]
+    new = evals.is_new(X)
+    X, acq = X[new], acq[new]
+    mean_z, var_z = gp.posterior(X) if len(X) else (np.empty(0), np.empty(0))
+    centre, scale = score_scaling(evals.scores)
+    return X, acq, centre + scale * mean_z, scale * np.sqrt(var_z), gp.params

@@ -1,0 +1,597 @@
+"""Gaussian-process surrogate on the unit cube (numpy/scipy only).
+
+Notation and shapes
+-------------------
+n : number of observed points.
+m : number of query points.
+d : number of dimensions.
+X : (n, d) float64 points in the unit cube ``[0, 1]^d``.
+z : (n,) standardised scores (larger is better).
+is_categorical : (d,) bool. A categorical column holds the cell centre
+    ``(i + 0.5) / k`` of category ``i`` and only equality matters; other
+    columns are ordinary numbers.
+l, s2, sn2 : lengthscales (d,), signal variance and noise variance.
+theta : (d + 2,) packed log hyperparameters ``[log l_1..log l_d, log s2, log sn2]``.
+
+Model
+-----
+Squared ARD distance, squared difference on ordinary columns and mismatch on
+categorical ones::
+
+    r^2(x, x') = sum_{j ordinary} ((x_j - x'_j) / l_j)^2
+               + sum_{j categorical} 1[x_j != x'_j] / l_j^2
+
+Matern-5/2 kernel ``k(x, x') = s2 * f(r^2)`` with
+``f(r^2) = (1 + sqrt5 r + 5/3 r^2) exp(-sqrt5 r)``.
+
+Observations ``z = g(X) + eps`` with ``g ~ GP(0, k)`` and ``eps ~ N(0, sn2 I)``.
+``K = k(X, X) + sn2 I = L L^T`` and ``alpha = K^{-1} z``. The posterior of the
+latent ``g`` at ``x`` has mean ``k_x^T alpha`` and variance
+``s2 - k_x^T K^{-1} k_x``.
+
+Hyperparameters maximise ``log p(z | theta) + log p(theta)`` (L-BFGS-B, exact
+gradient, box bounds on ``theta``) with independent normal priors
+``N(mean, std^2)`` on the log hyperparameters:
+
+* ``log l_j ~ N(sqrt2 + log(d) / 2, sqrt3^2)`` (Hvarfner et al. 2024, "Vanilla
+  Bayesian optimization performs great in high dimensions"), ``l_j`` in
+  ``[1e-2, 1e3]``;
+* ``log s2 ~ N(0, 1)`` (the scores are standardised), ``s2`` in ``[1e-2, 1e2]``;
+* ``log sn2 ~ N(-4, 1)`` (favours small noise), ``sn2`` in ``[1e-6, 10]``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+import scipy.optimize
+import scipy.spatial.distance
+
+SQRT5 = math.sqrt(5.0)
+MIN_VARIANCE = 1e-12
+"""Floor of the posterior variance."""
+CATEGORY_ATOL = 1e-9
+"""Two categorical entries closer than this are the same category."""
+
+LOG_LENGTHSCALE_BOUNDS = (math.log(1e-2), math.log(1e3))
+LOG_SIGNAL_VAR_BOUNDS = (math.log(1e-2), math.log(1e2))
+LOG_NOISE_VAR_BOUNDS = (math.log(1e-6), math.log(10.0))
+
+_LENGTHSCALE_PRIOR_STD = math.sqrt(3.0)
+_SIGNAL_VAR_PRIOR = (0.0, 1.0)  # mean and std of the prior on log s2
+_NOISE_VAR_PRIOR = (-4.0, 1.0)  # mean and std of the prior on log sn2
+_FIT_OPTIONS = {"maxiter": 200, "ftol": 1e-7}  # L-BFGS-B options of the MAP fit
+_JITTERS = (0.0, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2)  # relative to the mean diagonal
+
+RandomLike = np.random.Generator | np.random.RandomState | int | None
+
+
+def as_generator(rng: RandomLike) -> np.random.Generator:
+    """Return a ``numpy.random.Generator`` driven by ``rng``.
+
+    Parameters
+    ----------
+    rng : Generator, RandomState, int or None
+        A ``Generator`` is returned as is; a ``RandomState`` seeds a new
+        generator (advancing the ``RandomState``); an int or None seeds one.
+
+    Returns
+    -------
+    numpy.random.Generator
+    """
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, np.random.RandomState):
+        return np.random.default_rng(rng.randint(2**31 - 1))
+    return np.random.default_rng(rng)
+
+
+def _fill_failures(y: np.ndarray) -> np.ndarray:
+    """Replace non-finite scores by the worst finite one (0 if none is finite)."""
+    y = np.asarray(y, dtype=float)
+    finite = np.isfinite(y)
+    if not finite.any():
+        return np.zeros_like(y)
+    return np.where(finite, y, y[finite].min())
+
+
+def score_scaling(y: np.ndarray) -> tuple[float, float]:
+    """Centre and scale of the affine map ``z = (y - centre) / scale``.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n,)
+        Raw scores; non-finite ones count as the worst finite score.
+
+    Returns
+    -------
+    centre, scale : float
+        The mean and standard deviation of the filled scores (scale 1 when
+        they are constant up to rounding).
+    """
+    y = _fill_failures(y)
+    centre = float(y.mean()) if len(y) else 0.0
+    std = float(y.std()) if len(y) else 0.0
+    if std <= 1e-12 * max(1.0, abs(centre)):
+        return centre, 1.0
+    return centre, std
+
+
+def standardize_scores(y: np.ndarray) -> np.ndarray:
+    """Turn raw scores into standardised GP targets.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n,)
+        Raw scores to maximise; may contain NaN or +-inf (failed fits).
+
+    Returns
+    -------
+    z : ndarray of shape (n,)
+        Non-finite scores replaced by the worst finite score (0 if none is
+        finite), then centred and scaled to unit standard deviation (see
+        :func:`score_scaling`). Scores that are constant up to rounding are
+        only centred.
+    """
+    centre, scale = score_scaling(y)
+    return (_fill_failures(y) - centre) / scale
+
+
+@dataclass(frozen=True, eq=False)
+class GPParams:
+    """Log hyperparameters of the GP.
+
+    Attributes
+    ----------
+    log_lengthscales : ndarray of shape (d,)
+        ``log l_j``.
+    log_signal_var : float
+        ``log s2``.
+    log_noise_var : float
+        ``log sn2``; the likelihood noise variance is ``exp(log_noise_var)``.
+    """
+
+    log_lengthscales: np.ndarray
+    log_signal_var: float
+    log_noise_var: float
+
+    @classmethod
+    def default(cls, d: int) -> GPParams:
+        """Default start and fallback: unit lengthscales, ``s2 = 1``, ``sn2 = e^-4``."""
+        return cls(np.zeros(d), _SIGNAL_VAR_PRIOR[0], _NOISE_VAR_PRIOR[0])
+
+    @classmethod
+    def from_vector(cls, theta: np.ndarray) -> GPParams:
+        """Unpack ``theta`` of shape (d + 2,)."""
+        theta = np.asarray(theta, dtype=float)
+        return cls(theta[:-2].copy(), float(theta[-2]), float(theta[-1]))
+
+    def to_vector(self) -> np.ndarray:
+        """Pack into ``theta`` of shape (d + 2,)."""
+        return np.concatenate(
+            [self.log_lengthscales, [self.log_signal_var, self.log_noise_var]]
+        )
+
+
+def _lengthscale_prior_mean(d: int) -> float:
+    return math.sqrt(2.0) + 0.5 * math.log(max(d, 1))
+
+
+def _bounds(d: int) -> list[tuple[float, float]]:
+    return [LOG_LENGTHSCALE_BOUNDS] * d + [LOG_SIGNAL_VAR_BOUNDS, LOG_NOISE_VAR_BOUNDS]
+
+
+def _prior_moments(d: int) -> tuple[np.ndarray, np.ndarray]:
+    """Means and standard deviations (d + 2,) of the normal priors on ``theta``."""
+    means = np.r_[
+        np.full(d, _lengthscale_prior_mean(d)),
+        _SIGNAL_VAR_PRIOR[0],
+        _NOISE_VAR_PRIOR[0],
+    ]
+    stds = np.r_[
+        np.full(d, _LENGTHSCALE_PRIOR_STD), _SIGNAL_VAR_PRIOR[1], _NOISE_VAR_PRIOR[1]
+    ]
+    return means, stds
+
+
+def _column_sq_dist(a: np.ndarray, b: np.ndarray, categorical: bool) -> np.ndarray:
+    """Unscaled squared distance (n1, n2) along one column of (n1,) and (n2,)."""
+    diff = a[:, None] - b[None, :]
+    if categorical:
+        return (np.abs(diff) > CATEGORY_ATOL).astype(float)
+    return diff * diff
+
+
+def _coordinate_sq_dists(
+    X1: np.ndarray, X2: np.ndarray, is_categorical: np.ndarray
+) -> np.ndarray:
+    """Unscaled per-column squared distances ``D_j`` of shape (d, n1, n2).
+
+    ``r^2 = sum_j D_j / l_j^2``: ``D_j`` is the squared difference on ordinary
+    columns and the mismatch indicator on categorical ones.
+    """
+    return np.stack(
+        [
+            _column_sq_dist(X1[:, j], X2[:, j], bool(cat))
+            for j, cat in enumerate(is_categorical)
+        ]
+    )
+
+
+def _scaled_sq_dist(
+    X1: np.ndarray, X2: np.ndarray, inv_sq_ls: np.ndarray, is_categorical: np.ndarray
+) -> np.ndarray:
+    """``r^2`` of shape (n1, n2) without (n1, n2, d) intermediates."""
+    ordinary = ~is_categorical
+    scale = np.sqrt(inv_sq_ls[ordinary])
+    r2 = scipy.spatial.distance.cdist(
+        X1[:, ordinary] * scale, X2[:, ordinary] * scale, "sqeuclidean"
+    )
+    for j in np.flatnonzero(is_categorical):
+        r2 += inv_sq_ls[j] * _column_sq_dist(X1[:, j], X2[:, j], categorical=True)
+    return r2
+
+
+def _matern52_profile(r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``f(r^2)`` and ``df / d(r^2)`` for the Matern-5/2 profile.
+
+    ``f = (1 + sqrt5 r + 5/3 r^2) exp(-sqrt5 r)`` and
+    ``df / d(r^2) = -5/6 (1 + sqrt5 r) exp(-sqrt5 r)``, finite at ``r = 0``.
+    """
+    r = np.sqrt(r2)
+    decay = np.exp(-SQRT5 * r)
+    linear = (1.0 + SQRT5 * r) * decay
+    return linear + (5.0 / 3.0) * r2 * decay, (-5.0 / 6.0) * linear
+
+
+def matern52(
+    X1: np.ndarray, X2: np.ndarray, params: GPParams, is_categorical: np.ndarray
+) -> np.ndarray:
+    """Matern-5/2 ARD kernel matrix with mismatch distance on categorical columns.
+
+    Parameters
+    ----------
+    X1 : ndarray of shape (n1, d)
+    X2 : ndarray of shape (n2, d)
+    params : GPParams
+    is_categorical : ndarray of shape (d,), bool
+
+    Returns
+    -------
+    ndarray of shape (n1, n2)
+        ``s2 * f(r^2(x1, x2))``.
+    """
+    inv_sq_ls = np.exp(-2.0 * params.log_lengthscales)
+    r2 = _scaled_sq_dist(
+        np.asarray(X1, dtype=float),
+        np.asarray(X2, dtype=float),
+        inv_sq_ls,
+        np.asarray(is_categorical, dtype=bool),
+    )
+    return math.exp(params.log_signal_var) * _matern52_profile(r2)[0]
+
+
+def _cholesky(K: np.ndarray) -> np.ndarray:
+    """Lower Cholesky factor of ``K``, adding diagonal jitter if needed.
+
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        If ``K`` is not finite or stays indefinite with the largest jitter.
+    """
+    if not np.isfinite(K).all():
+        raise np.linalg.LinAlgError("Covariance matrix has non-finite entries.")
+    scale = float(np.mean(np.diag(K))) if len(K) else 1.0
+    diagonal = np.diag_indices_from(K)
+    for jitter in _JITTERS:
+        jittered = K.copy()
+        jittered[diagonal] += jitter * scale
+        try:
+            return scipy.linalg.cholesky(jittered, lower=True, check_finite=False)
+        except np.linalg.LinAlgError:
+            continue
+    raise np.linalg.LinAlgError("Covariance matrix is not positive definite.")
+
+
+def _inverse_from_cholesky(chol: np.ndarray) -> np.ndarray:
+    """``K^{-1}`` (n, n) from the lower Cholesky factor of ``K`` (LAPACK potri)."""
+    lower_inverse, info = scipy.linalg.lapack.dpotri(chol, lower=1)
+    if info != 0:
+        raise np.linalg.LinAlgError("Cholesky factor is singular.")
+    lower_inverse = np.tril(lower_inverse)
+    inverse = lower_inverse + lower_inverse.T
+    inverse[np.diag_indices_from(inverse)] *= 0.5
+    return inverse
+
+
+def _log_marginal_likelihood(
+    theta: np.ndarray, sq_dists: np.ndarray, z: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """``log p(z | theta)`` and its gradient (d + 2,) w.r.t. ``theta``.
+
+    With ``W = alpha alpha^T - K^{-1}``, ``d log p / d theta_i = tr(W dK/dtheta_i) / 2``
+    where ``dK/dlog s2 = s2 f``, ``dK/dlog sn2 = sn2 I`` and
+    ``dK/dlog l_j = s2 f'(r^2) * (-2 D_j / l_j^2)``.
+    """
+    n = len(z)
+    inv_sq_ls = np.exp(-2.0 * theta[:-2])
+    signal_var, noise_var = math.exp(theta[-2]), math.exp(theta[-1])
+    r2 = np.tensordot(inv_sq_ls, sq_dists, axes=1)
+    profile, profile_derivative = _matern52_profile(r2)
+    signal_cov = signal_var * profile
+    K = signal_cov.copy()
+    K[np.diag_indices(n)] += noise_var
+    chol = _cholesky(K)
+    alpha = scipy.linalg.cho_solve((chol, True), z, check_finite=False)
+    value = (
+        -0.5 * float(z @ alpha)
+        - float(np.log(np.diag(chol)).sum())
+        - 0.5 * n * math.log(2.0 * math.pi)
+    )
+    W = np.outer(alpha, alpha) - _inverse_from_cholesky(chol)
+    dvalue_dr2 = 0.5 * signal_var * W * profile_derivative
+    grad_lengthscales = -2.0 * inv_sq_ls * np.tensordot(sq_dists, dvalue_dr2, axes=2)
+    grad_signal = 0.5 * float(np.sum(W * signal_cov))
+    grad_noise = 0.5 * noise_var * float(np.trace(W))
+    return value, np.r_[grad_lengthscales, grad_signal, grad_noise]
+
+
+def log_marginal_likelihood(
+    params: GPParams, X: np.ndarray, z: np.ndarray, is_categorical: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """Log marginal likelihood ``log p(z | X, theta)`` and its exact gradient.
+
+    Parameters
+    ----------
+    params : GPParams
+    X : ndarray of shape (n, d)
+    z : ndarray of shape (n,)
+    is_categorical : ndarray of shape (d,), bool
+
+    Returns
+    -------
+    value : float
+    grad : ndarray of shape (d + 2,)
+        Gradient w.r.t. ``params.to_vector()``.
+    """
+    X = np.asarray(X, dtype=float)
+    sq_dists = _coordinate_sq_dists(X, X, np.asarray(is_categorical, dtype=bool))
+    return _log_marginal_likelihood(
+        params.to_vector(), sq_dists, np.asarray(z, dtype=float)
+    )
+
+
+def log_prior(params: GPParams) -> tuple[float, np.ndarray]:
+    """Log prior density of ``theta`` (up to a constant) and its gradient (d + 2,)."""
+    theta = params.to_vector()
+    means, stds = _prior_moments(len(theta) - 2)
+    u = (theta - means) / stds
+    return -0.5 * float(u @ u), -u / stds
+
+
+def _neg_log_posterior(
+    theta: np.ndarray, sq_dists: np.ndarray, z: np.ndarray
+) -> tuple[float, np.ndarray]:
+    lml, lml_grad = _log_marginal_likelihood(theta, sq_dists, z)
+    prior, prior_grad = log_prior(GPParams.from_vector(theta))
+    return -(lml + prior), -(lml_grad + prior_grad)
+
+
+def _maximise_posterior(
+    theta0: np.ndarray, sq_dists: np.ndarray, z: np.ndarray
+) -> tuple[np.ndarray, float] | None:
+    """L-BFGS-B from ``theta0``; ``(theta, neg_log_posterior)`` or None on failure."""
+    bounds = _bounds(len(theta0) - 2)
+    lower, upper = np.array(bounds).T
+    try:
+        result = scipy.optimize.minimize(
+            _neg_log_posterior,
+            np.clip(theta0, lower, upper),
+            args=(sq_dists, z),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
+            options=_FIT_OPTIONS,
+        )
+    except (np.linalg.LinAlgError, ValueError):
+        return None
+    if not np.isfinite(result.fun):
+        return None
+    return result.x, float(result.fun)
+
+
+def fit_gp(
+    X: np.ndarray,
+    z: np.ndarray,
+    is_categorical: np.ndarray,
+    *,
+    init: GPParams | None = None,
+    rng: RandomLike = None,
+) -> GaussianProcess:
+    """Fit the GP hyperparameters by maximum a posteriori estimation.
+
+    L-BFGS-B over ``theta`` (bounded) with the exact gradient, started from
+    :meth:`GPParams.default` and from ``init`` (or, without ``init``, from a
+    draw of the prior); the better optimum is kept. Never raises on degenerate
+    data: if every optimisation fails, :meth:`GPParams.default` is used.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d)
+        Points in the unit cube.
+    z : ndarray of shape (n,)
+        Standardised scores (see :func:`standardize_scores`).
+    is_categorical : ndarray of shape (d,), bool
+    init : GPParams, optional
+        Warm start, typically the previous step's hyperparameters; ignored if
+        its dimension is not ``d``.
+    rng : Generator, RandomState, int or None
+        Used only for the random start drawn when ``init`` is None.
+
+    Returns
+    -------
+    GaussianProcess
+    """
+    X = np.asarray(X, dtype=float)
+    z = np.asarray(z, dtype=float)
+    is_categorical = np.asarray(is_categorical, dtype=bool)
+    d = X.shape[1]
+    default = GPParams.default(d)
+    if len(z) == 0:
+        return GaussianProcess(X, z, is_categorical, default)
+    starts = [default.to_vector()]
+    if init is not None and init.log_lengthscales.shape == (d,):
+        starts.append(init.to_vector())
+    else:
+        means, stds = _prior_moments(d)
+        starts.append(as_generator(rng).normal(means, stds))
+    sq_dists = _coordinate_sq_dists(X, X, is_categorical)
+    optima = [_maximise_posterior(theta0, sq_dists, z) for theta0 in starts]
+    optima = [optimum for optimum in optima if optimum is not None]
+    if optima:
+        theta, _ = min(optima, key=lambda optimum: optimum[1])
+        try:
+            return GaussianProcess(X, z, is_categorical, GPParams.from_vector(theta))
+        except np.linalg.LinAlgError:
+            pass
+    return GaussianProcess(X, z, is_categorical, default)
+
+
+class GaussianProcess:
+    """GP posterior for fixed hyperparameters.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d)
+    z : ndarray of shape (n,)
+    is_categorical : ndarray of shape (d,), bool
+    params : GPParams
+
+    Attributes
+    ----------
+    X, z, is_categorical, params
+        As given.
+    cholesky : ndarray of shape (n, n)
+        Lower Cholesky factor ``L`` of ``K = k(X, X) + sn2 I``.
+    alpha : ndarray of shape (n,)
+        ``K^{-1} z``.
+
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        If ``K`` cannot be factorised even with jitter (non-finite inputs).
+    """
+
+    def __init__(
+        self,
+        X: np.ndarray,
+        z: np.ndarray,
+        is_categorical: np.ndarray,
+        params: GPParams,
+    ) -> None:
+        self.X = np.asarray(X, dtype=float)
+        self.z = np.asarray(z, dtype=float)
+        self.is_categorical = np.asarray(is_categorical, dtype=bool)
+        self.params = params
+        K = matern52(self.X, self.X, params, self.is_categorical)
+        K[np.diag_indices_from(K)] += self.noise_var
+        self.cholesky = _cholesky(K)
+        self.alpha = scipy.linalg.cho_solve(
+            (self.cholesky, True), self.z, check_finite=False
+        )
+
+    @property
+    def signal_var(self) -> float:
+        """``s2``, the prior variance of the latent function."""
+        return math.exp(self.params.log_signal_var)
+
+    @property
+    def noise_var(self) -> float:
+        """``sn2``, the likelihood noise variance."""
+        return math.exp(self.params.log_noise_var)
+
+    def posterior(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior mean and variance of the latent function.
+
+        Parameters
+        ----------
+        Xq : ndarray of shape (m, d)
+
+        Returns
+        -------
+        mean : ndarray of shape (m,)
+        var : ndarray of shape (m,)
+            Clipped below at ``MIN_VARIANCE``.
+        """
+        Kq = matern52(Xq, self.X, self.params, self.is_categorical)
+        v = scipy.linalg.solve_triangular(
+            self.cholesky, Kq.T, lower=True, check_finite=False
+        )
+        var = self.signal_var - np.sum(v * v, axis=0)
+        return Kq @ self.alpha, np.maximum(var, MIN_VARIANCE)
+
+    def posterior_with_grad(
+        self, Xq: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Posterior mean and variance with their gradients w.r.t. ``Xq``.
+
+        Uses an (m, n, d) intermediate; call it on small batches.
+
+        Parameters
+        ----------
+        Xq : ndarray of shape (m, d)
+
+        Returns
+        -------
+        mean : ndarray of shape (m,)
+        var : ndarray of shape (m,)
+            Clipped below at ``MIN_VARIANCE``.
+        dmean : ndarray of shape (m, d)
+        dvar : ndarray of shape (m, d)
+            Zero on categorical columns and where ``var`` is clipped.
+        """
+        Xq = np.asarray(Xq, dtype=float)
+        inv_sq_ls = np.exp(-2.0 * self.params.log_lengthscales)
+        diff = Xq[:, None, :] - self.X[None, :, :]
+        per_column = np.where(
+            self.is_categorical, np.abs(diff) > CATEGORY_ATOL, diff * diff
+        )
+        profile, profile_derivative = _matern52_profile(per_column @ inv_sq_ls)
+        Kq = self.signal_var * profile
+        # dk/dxq_j = s2 f'(r^2) * 2 (xq_j - x_j) / l_j^2 on ordinary columns.
+        ordinary_scale = np.where(self.is_categorical, 0.0, 2.0 * inv_sq_ls)
+        dKq = (self.signal_var * profile_derivative)[..., None] * (
+            diff * ordinary_scale
+        )
+        w = scipy.linalg.cho_solve((self.cholesky, True), Kq.T, check_finite=False)
+        mean = Kq @ self.alpha
+        var = self.signal_var - np.einsum("mn,nm->m", Kq, w)
+        dmean = np.einsum("mnd,n->md", dKq, self.alpha)
+        dvar = -2.0 * np.einsum("mnd,nm->md", dKq, w)
+        clipped = var < MIN_VARIANCE
+        dvar[clipped] = 0.0
+        return mean, np.maximum(var, MIN_VARIANCE), dmean, dvar
+
+    def condition_on(self, Xnew: np.ndarray, znew: np.ndarray) -> GaussianProcess:
+        """GP with the same hyperparameters and ``(Xnew, znew)`` appended.
+
+        Parameters
+        ----------
+        Xnew : ndarray of shape (k, d)
+        znew : ndarray of shape (k,)
+
+        Returns
+        -------
+        GaussianProcess
+        """
+        return GaussianProcess(
+            np.vstack(
+                [self.X, np.asarray(Xnew, dtype=float).reshape(-1, self.X.shape[1])]
+            ),
+            np.concatenate([self.z, np.asarray(znew, dtype=float).ravel()]),
+            self.is_categorical,
+            self.params,
+        )

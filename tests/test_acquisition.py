@@ -1,0 +1,323 @@
+"""Tests of the acquisition layer ``sk_hpsearch._acquisition``."""
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sk_hpsearch._acquisition import (
+    _ASYMPTOTE_BELOW,
+    ACQUISITION_NAMES,
+    ei,
+    log_ei,
+    log_pi,
+    make_acquisition,
+    optimize_acquisition,
+    propose_batch,
+    ucb,
+)
+from sk_hpsearch._gp import GaussianProcess, GPParams, fit_gp, standardize_scores
+
+FAST = settings(max_examples=30, deadline=None, database=None)
+N_INTEGERS = 50
+CATEGORY_CENTRES = (np.arange(3) + 0.5) / 3
+FIXED_VALUE = 0.5
+
+
+def _centre(x: np.ndarray, k: int) -> np.ndarray:
+    """Cell centre of ``k`` equal cells containing ``x``."""
+    return (np.minimum(np.floor(x * k), k - 1) + 0.5) / k
+
+
+def _mixed_snap(X: np.ndarray) -> np.ndarray:
+    """Columns: continuous, integer (50 values), categorical (3), inactive."""
+    X = np.array(X, dtype=float)
+    X[:, 1] = _centre(X[:, 1], N_INTEGERS)
+    X[:, 2] = _centre(X[:, 2], 3)
+    X[:, 3] = 0.0  # a snap that disagrees with the fixed value
+    return X
+
+
+MIXED_SPACE = {
+    "is_categorical": np.array([False, False, True, False]),
+    "choices": [None, None, CATEGORY_CENTRES, None],
+    "snap": _mixed_snap,
+    "fixed_mask": np.array([False, False, False, True]),
+    "fixed_values": np.array([0.0, 0.0, 0.0, FIXED_VALUE]),
+}
+
+
+def _mixed_objective(X: np.ndarray) -> np.ndarray:
+    bonus = np.array([0.0, 0.5, 0.2])[np.floor(X[:, 2] * 3).astype(int)]
+    return -((X[:, 0] - 0.3) ** 2) - (X[:, 1] - 0.6) ** 2 + bonus
+
+
+def _fitted_mixed_gp(seed: int = 0, n: int = 20) -> GaussianProcess:
+    rng = np.random.default_rng(seed)
+    X = _mixed_snap(rng.random((n, 4)))
+    X[:, 3] = FIXED_VALUE
+    z = standardize_scores(_mixed_objective(X))
+    return fit_gp(X, z, MIXED_SPACE["is_categorical"], rng=rng)
+
+
+# Fully discrete space: a categorical column (3) and an integer column (2 values).
+GRID = np.array(list(itertools.product(CATEGORY_CENTRES, [0.25, 0.75])))
+
+
+def _grid_snap(X: np.ndarray) -> np.ndarray:
+    return np.column_stack([_centre(X[:, 0], 3), _centre(X[:, 1], 2)])
+
+
+GRID_SPACE = {
+    "is_categorical": np.array([True, False]),
+    "choices": [CATEGORY_CENTRES, np.array([0.25, 0.75])],
+    "snap": _grid_snap,
+    "fixed_mask": np.zeros(2, bool),
+    "fixed_values": np.zeros(2),
+}
+
+
+def _grid_gp() -> GaussianProcess:
+    z = np.array([0.0, 1.0, -0.5, 0.4, 0.2, -1.0])
+    return GaussianProcess(GRID, z, GRID_SPACE["is_categorical"], GPParams.default(2))
+
+
+def _is_row_of(x: np.ndarray, rows: np.ndarray) -> bool:
+    return bool(np.any(np.all(np.abs(rows - x) <= 1e-9, axis=1)))
+
+
+SCALAR_ACQUISITIONS = {
+    "log_ei": lambda mean, std: log_ei(mean, std, 0.3),
+    "ei": lambda mean, std: ei(mean, std, 0.3),
+    "log_pi": lambda mean, std: log_pi(mean, std, 0.3),
+    "ucb": lambda mean, std: ucb(mean, std, 2.0),
+}
+
+
+def test_log_ei_equals_log_of_ei_where_representable():
+    std = np.full(4001, 0.7)
+    mean = 0.3 + std * np.linspace(-38.0, 6.0, 4001)
+    expected = ei(mean, std, 0.3).value
+    representable = expected > 1e-300
+    assert representable.sum() > 3900
+    np.testing.assert_allclose(
+        log_ei(mean, std, 0.3).value[representable],
+        np.log(expected[representable]),
+        rtol=1e-10,
+        atol=1e-10,
+    )
+
+
+def test_log_ei_is_finite_and_increasing_far_below_incumbent():
+    u = -np.geomspace(1e10, 1e-3, 20001)
+    u = np.concatenate([u, np.linspace(0.0, 5.0, 101)])
+    terms = log_ei(u, np.ones_like(u), 0.0)
+    assert np.isfinite(terms.value).all()
+    assert np.isfinite(terms.d_mean).all() and np.isfinite(terms.d_std).all()
+    assert np.all(np.diff(terms.value) > 0)
+    assert np.all(terms.d_mean > 0)
+    assert terms.value[np.argmin(np.abs(u + 1e3))] == pytest.approx(-5e5, rel=1e-3)
+
+
+def test_log_ei_erfcx_branch_matches_asymptotic_series():
+    # h(u) = phi(u) / u^2 * (1 - 3 / u^2 + 15 / u^4 + O(u^-6)) as u -> -inf.
+    u = -np.geomspace(50.0, -_ASYMPTOTE_BELOW, 200)
+    series = (
+        -0.5 * u**2
+        - 0.5 * np.log(2 * np.pi)
+        - 2 * np.log(-u)
+        + np.log1p(-3 / u**2 + 15 / u**4)
+    )
+    np.testing.assert_allclose(log_ei(u, np.ones_like(u), 0.0).value, series, atol=1e-7)
+
+
+@pytest.mark.parametrize("boundary", [-1.0, _ASYMPTOTE_BELOW])
+def test_log_ei_is_continuous_across_branches(boundary):
+    u = np.array([boundary * (1 - 1e-9), boundary * (1 + 1e-9)])
+    values = log_ei(u, np.ones(2), 0.0).value
+    assert values[0] == pytest.approx(values[1], rel=1e-6)
+
+
+def _partial_differences(fn, mean: float, std: float, h: float):
+    """Central differences of ``fn(mean, std).value`` w.r.t. mean and std."""
+
+    def value(m, s):
+        return fn(np.array([m]), np.array([s])).value[0]
+
+    d_mean = (value(mean + h, std) - value(mean - h, std)) / (2 * h)
+    d_std = (value(mean, std + h) - value(mean, std - h)) / (2 * h)
+    return d_mean, d_std
+
+
+@pytest.mark.parametrize("name", sorted(SCALAR_ACQUISITIONS))
+@FAST
+@given(mean=st.floats(-4.0, 4.0), std=st.floats(0.05, 3.0))
+def test_scalar_acquisition_derivatives_match_finite_differences(name, mean, std):
+    fn = SCALAR_ACQUISITIONS[name]
+    terms = fn(np.array([mean]), np.array([std]))
+    fd_mean, fd_std = _partial_differences(fn, mean, std, h=1e-6)
+    assert terms.d_mean[0] == pytest.approx(fd_mean, rel=1e-5, abs=1e-7)
+    assert terms.d_std[0] == pytest.approx(fd_std, rel=1e-5, abs=1e-7)
+
+
+@FAST
+@given(u=st.floats(-1e3, -1.0), std=st.floats(0.1, 3.0))
+def test_log_ei_derivatives_match_finite_differences_far_below(u, std):
+    terms = log_ei(np.array([u * std]), np.array([std]), 0.0)
+    fd_mean, fd_std = _partial_differences(
+        lambda m, s: log_ei(m, s, 0.0), u * std, std, h=1e-7 * std
+    )
+    assert terms.d_mean[0] == pytest.approx(fd_mean, rel=1e-4)
+    assert terms.d_std[0] == pytest.approx(fd_std, rel=1e-4)
+
+
+@pytest.mark.parametrize("name", ACQUISITION_NAMES)
+def test_acquisition_gradient_matches_finite_differences(name):
+    gp = _fitted_mixed_gp()
+    acq = make_acquisition(gp, name, best=float(gp.z.max()), beta=3.0)
+    rng = np.random.default_rng(1)
+    Xq = _mixed_snap(rng.random((4, 4)))
+    Xq[:, 0] = rng.uniform(0.05, 0.95, size=4)
+    Xq[:, 1] = rng.uniform(0.05, 0.95, size=4)
+    values, grads = acq(Xq)
+    np.testing.assert_allclose(acq.values(Xq), values, rtol=1e-8, atol=1e-10)
+    assert grads.shape == (4, 4)
+    np.testing.assert_array_equal(grads[:, 2], 0.0)
+    h = 1e-6
+    for j in (0, 1, 3):
+        step = np.zeros(4)
+        step[j] = h
+        fd = (acq.values(Xq + step) - acq.values(Xq - step)) / (2 * h)
+        np.testing.assert_allclose(grads[:, j], fd, rtol=1e-4, atol=1e-6)
+
+
+def test_make_acquisition_rejects_unknown_name():
+    with pytest.raises(ValueError, match="Unknown acquisition function 'qei'"):
+        make_acquisition(_grid_gp(), "qei", best=0.0)
+
+
+def test_optimize_acquisition_rejects_wrong_number_of_choices():
+    acq = make_acquisition(_grid_gp(), "logei", best=1.0)
+    space = {**GRID_SPACE, "choices": [CATEGORY_CENTRES]}
+    with pytest.raises(ValueError, match="choices has length 1, expected"):
+        optimize_acquisition(acq, **space, exclude=np.empty((0, 2)), rng=0)
+
+
+@FAST
+@given(
+    excluded=st.sets(st.integers(0, len(GRID) - 1)),
+    name=st.sampled_from(ACQUISITION_NAMES),
+)
+def test_optimize_acquisition_never_returns_an_excluded_point(excluded, name):
+    exclude = GRID[sorted(excluded)].reshape(-1, 2)
+    acq = make_acquisition(_grid_gp(), name, best=1.0)
+    result = optimize_acquisition(
+        acq, **GRID_SPACE, exclude=exclude, rng=0, n_sweep=64, n_restarts=3
+    )
+    if len(excluded) == len(GRID):
+        assert result is None
+        return
+    x, value = result
+    assert _is_row_of(x, GRID)
+    assert not _is_row_of(x, exclude)
+    assert np.isfinite(value)
+
+
+def test_optimize_acquisition_respects_fixed_and_discrete_columns():
+    gp = _fitted_mixed_gp()
+    acq = make_acquisition(gp, "logei", best=float(gp.z.max()))
+    x, value = optimize_acquisition(
+        acq, **MIXED_SPACE, exclude=gp.X, rng=np.random.default_rng(5)
+    )
+    assert x[3] == FIXED_VALUE
+    assert np.any(np.isclose(x[2], CATEGORY_CENTRES, rtol=0, atol=1e-12))
+    assert x[1] == _centre(np.array([x[1]]), N_INTEGERS)[0]
+    assert 0.0 <= x[0] <= 1.0
+    assert not _is_row_of(x, gp.X)
+    assert value == pytest.approx(acq.values(x[None])[0])
+
+
+def test_optimize_acquisition_skips_excluded_maximiser():
+    gp = _fitted_mixed_gp()
+    acq = make_acquisition(gp, "ucb", best=0.0)
+    first, _ = optimize_acquisition(acq, **MIXED_SPACE, exclude=gp.X, rng=0)
+    exclude = np.vstack([gp.X, first])
+    second, _ = optimize_acquisition(acq, **MIXED_SPACE, exclude=exclude, rng=0)
+    assert not _is_row_of(second, exclude)
+
+
+def test_optimize_acquisition_is_reproducible_with_same_seed():
+    gp = _fitted_mixed_gp()
+    acq = make_acquisition(gp, "logei", best=float(gp.z.max()))
+    runs = [
+        optimize_acquisition(acq, **MIXED_SPACE, exclude=gp.X, rng=seed)[0]
+        for seed in (np.random.RandomState(7), np.random.RandomState(7))
+    ]
+    np.testing.assert_array_equal(runs[0], runs[1])
+
+
+def test_propose_batch_returns_distinct_points():
+    gp = _fitted_mixed_gp()
+    X_batch, values = propose_batch(
+        gp,
+        4,
+        acq_func="logei",
+        best=float(gp.z.max()),
+        **MIXED_SPACE,
+        exclude=gp.X,
+        rng=0,
+    )
+    assert X_batch.shape == (4, 4)
+    assert values.shape == (4,)
+    assert np.isfinite(values).all()
+    for i, x in enumerate(X_batch):
+        assert not _is_row_of(x, gp.X)
+        assert not _is_row_of(x, np.delete(X_batch, i, axis=0))
+    np.testing.assert_array_equal(X_batch[:, 3], FIXED_VALUE)
+
+
+def test_propose_batch_stops_when_space_is_exhausted():
+    X_batch, values = propose_batch(
+        _grid_gp(),
+        10,
+        acq_func="ei",
+        best=1.0,
+        **GRID_SPACE,
+        exclude=GRID[:2],
+        rng=0,
+        n_sweep=32,
+    )
+    assert X_batch.shape == (4, 2)
+    assert values.shape == (4,)
+    remaining = {tuple(row) for row in GRID[2:]}
+    assert {tuple(row) for row in X_batch} == remaining
+
+
+def test_bayesian_optimisation_finds_quadratic_maximum():
+    rng = np.random.default_rng(0)
+    optimum = np.array([0.3, 0.7])
+
+    def objective(X):
+        return -np.sum((X - optimum) ** 2, axis=1)
+
+    space = {
+        "is_categorical": np.zeros(2, bool),
+        "choices": [None, None],
+        "snap": lambda X: X,
+        "fixed_mask": np.zeros(2, bool),
+        "fixed_values": np.zeros(2),
+    }
+    X = rng.random((5, 2))
+    y = objective(X)
+    gp = None
+    for _ in range(10):
+        z = standardize_scores(y)
+        gp = fit_gp(X, z, space["is_categorical"], init=gp and gp.params, rng=rng)
+        x_new, _ = propose_batch(
+            gp, 1, acq_func="logei", best=float(z.max()), **space, exclude=X, rng=rng
+        )
+        X = np.vstack([X, x_new])
+        y = np.append(y, objective(x_new))
+    assert np.linalg.norm(X[np.argmax(y)] - optimum) < 0.03

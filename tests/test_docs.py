@@ -1,0 +1,206 @@
+"""The code of the user guide runs, and the API page lists every public name.
+
+Each ``docs/*.rst`` page runs top to bottom in one namespace, as a reader
+would paste it: every ``.. code-block:: python`` block is executed and every
+doctest block (``>>>`` lines) is checked against its printed output. A code
+block with ``:class: no-test`` is only shown (it needs a cluster, say). Pages
+whose code imports an optional dependency that is missing are skipped.
+
+The Sphinx build itself (warning-free) is checked by ``.ci/run``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import doctest
+import importlib.util
+import re
+import textwrap
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from threadpoolctl import threadpool_limits
+
+import sk_hpsearch
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+PAGES = sorted(DOCS.glob("*.rst"))
+OPTIONAL = ("torch", "skorch", "dask", "distributed", "matplotlib")
+OPTIONFLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+
+_DIRECTIVE = re.compile(r"^(?P<indent>\s*)\.\. (?P<name>[\w:-]+)::\s*(?P<arg>.*)$")
+_OPTION = re.compile(r"^\s*:(?P<name>[\w-]+):\s*(?P<value>.*)$")
+_CODE_DIRECTIVES = ("code-block", "code", "sourcecode")
+_PYTHON = ("python", "python3", "py")
+
+
+@dataclass
+class Snippet:
+    """One runnable piece of a page: a code block or a doctest block."""
+
+    kind: str  # "code" or "doctest"
+    source: str
+    lineno: int  # 1-based line of the first source line in the page
+    skip: bool = False
+
+
+def _block_end(lines: list[str], start: int, indent: int) -> int:
+    """Index after the last line of the block indented deeper than ``indent``."""
+    end = start
+    for i in range(start, len(lines)):
+        line = lines[i]
+        if line.strip() and len(line) - len(line.lstrip()) <= indent:
+            break
+        end = i + 1
+    return end
+
+
+def extract_snippets(text: str) -> list[Snippet]:
+    """The Python code blocks and doctest blocks of an rst page, in order."""
+    lines = text.splitlines()
+    snippets: list[Snippet] = []
+    i = 0
+    while i < len(lines):
+        match = _DIRECTIVE.match(lines[i])
+        if match and match["name"] in _CODE_DIRECTIVES:
+            start, classes = i + 1, ""
+            while start < len(lines) and (option := _OPTION.match(lines[start])):
+                if option["name"] == "class":
+                    classes = option["value"]
+                start += 1
+            end = _block_end(lines, start, len(match["indent"]))
+            while start < end and not lines[start].strip():
+                start += 1
+            if match["arg"].strip() in _PYTHON:
+                body = "\n".join(lines[start:end]).rstrip() + "\n"
+                skip = "no-test" in classes.split()
+                snippets.append(Snippet("code", textwrap.dedent(body), start + 1, skip))
+            i = end
+        elif lines[i].lstrip().startswith(">>>"):
+            end = i
+            while end < len(lines) and lines[end].strip():
+                end += 1
+            body = textwrap.dedent("\n".join(lines[i:end])) + "\n"
+            snippets.append(Snippet("doctest", body, i + 1))
+            i = end
+        else:  # prose, or another directive whose body may hold doctests
+            i += 1
+    return snippets
+
+
+def _imports(source: str, module: str) -> bool:
+    return re.search(rf"^\s*(import|from)\s+{module}\b", source, re.M) is not None
+
+
+@contextlib.contextmanager
+def _one_thread(uses_torch: bool) -> Iterator[None]:
+    """One BLAS/OpenMP (and torch) thread: tiny fits run many times faster."""
+    with threadpool_limits(limits=1):
+        if not uses_torch:
+            yield
+            return
+        import torch  # threadpoolctl does not reach torch's own pool
+
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(threads)
+
+
+def run_snippets(name: str, snippets: list[Snippet]) -> None:
+    """Run ``snippets`` in order in one namespace; fail on the first error."""
+    namespace: dict = {"__name__": f"docs_{Path(name).stem}"}
+    parser = doctest.DocTestParser()
+    runner = doctest.DocTestRunner(optionflags=OPTIONFLAGS)
+    for snippet in snippets:
+        if snippet.skip:
+            continue
+        where = f"{name}, line {snippet.lineno}"
+        if snippet.kind == "code":
+            try:
+                exec(compile(snippet.source, where, "exec"), namespace)
+            except Exception as exc:
+                raise AssertionError(f"The code block at {where} failed.") from exc
+            continue
+        test = parser.get_doctest(snippet.source, {}, where, name, snippet.lineno - 1)
+        test.globs = namespace  # DocTest copies its globals: share them instead
+        report: list[str] = []
+        result = runner.run(test, out=report.append, clear_globs=False)
+        assert not result.failed, "".join(report)
+
+
+def test_user_guide_pages_exist():
+    names = {p.name for p in PAGES}
+    expected = ["index", "install", "scales", "coarse_to_fine", "bayes", "api"]
+    assert {f"{page}.rst" for page in expected} <= names
+
+
+@pytest.mark.parametrize("path", PAGES, ids=[p.name for p in PAGES])
+def test_page_code_runs(path):
+    snippets = extract_snippets(path.read_text(encoding="utf-8"))
+    sources = [s.source for s in snippets if not s.skip]
+    for module in OPTIONAL:
+        needed = any(_imports(source, module) for source in sources)
+        if needed and importlib.util.find_spec(module) is None:
+            pytest.skip(f"{path.name} needs {module}")
+    uses_torch = any(_imports(source, "torch") for source in sources)
+    # The examples use small n_iter and max_iter to stay fast: the
+    # ConvergenceWarnings that follow are expected and not what is tested.
+    with _one_thread(uses_torch), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_snippets(path.name, snippets)
+
+
+def test_api_page_lists_every_public_name():
+    api = (DOCS / "api.rst").read_text(encoding="utf-8")
+    documented = re.findall(r"^\.\. auto\w+:: sk_hpsearch\.(\w+)\s*$", api, re.M)
+    assert sorted(documented) == sorted(sk_hpsearch.__all__)
+
+
+def test_extract_snippets():
+    text = textwrap.dedent(
+        """\
+        Title
+        =====
+
+        .. code-block:: python
+           :class: no-test
+
+           connect()
+
+        .. code-block:: python
+
+           x = 1
+           if x:
+               y = 2
+
+        .. code-block:: bash
+
+           pip install sk-hpsearch
+
+        .. note::
+
+           >>> x + y
+           3
+        """
+    )
+    snippets = extract_snippets(text)
+    assert [(s.kind, s.skip, s.lineno) for s in snippets] == [
+        ("code", True, 7),
+        ("code", False, 11),
+        ("doctest", False, 21),
+    ]
+    assert snippets[1].source == "x = 1\nif x:\n    y = 2\n"
+    assert snippets[2].source == ">>> x + y\n3\n"
+    run_snippets("page.rst", snippets)  # shares x and y between the blocks
+
+
+def test_run_snippets_reports_a_wrong_output():
+    snippets = [Snippet("doctest", ">>> 1 + 1\n3\n", 1)]
+    with pytest.raises(AssertionError, match=r"Expected:\s+3\s+Got:\s+2"):
+        run_snippets("page.rst", snippets)

@@ -1,0 +1,302 @@
+"""Tests of the Gaussian-process layer ``sk_hpsearch._gp``."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sk_hpsearch._gp import (
+    MIN_VARIANCE,
+    GaussianProcess,
+    GPParams,
+    fit_gp,
+    log_marginal_likelihood,
+    log_prior,
+    matern52,
+    standardize_scores,
+)
+
+N_CATEGORIES = 3
+FAST = settings(max_examples=30, deadline=None, database=None)
+
+
+def _random_problem(seed: int, n: int, d: int, n_categorical: int):
+    """Random points (categorical columns on cell centres), flags and params."""
+    rng = np.random.default_rng(seed)
+    is_categorical = np.arange(d) < n_categorical
+    X = rng.random((n, d))
+    codes = rng.integers(0, N_CATEGORIES, size=(n, int(is_categorical.sum())))
+    X[:, is_categorical] = (codes + 0.5) / N_CATEGORIES
+    params = GPParams(
+        log_lengthscales=rng.normal(-0.5, 0.5, size=d),
+        log_signal_var=float(rng.normal(0.0, 0.5)),
+        log_noise_var=float(rng.uniform(-5.0, -2.0)),
+    )
+    return X, is_categorical, params
+
+
+def _central_difference(f, x: np.ndarray, step: float = 1e-6) -> np.ndarray:
+    """Central finite-difference gradient of a scalar function of ``x``."""
+    grad = np.zeros_like(x)
+    for i in range(len(x)):
+        e = np.zeros_like(x)
+        e[i] = step
+        grad[i] = (f(x + e) - f(x - e)) / (2 * step)
+    return grad
+
+
+problems = st.builds(
+    _random_problem,
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 12),
+    d=st.integers(1, 4),
+    n_categorical=st.integers(0, 2),
+)
+
+
+def test_standardize_scores_replaces_failures_by_worst_and_scales():
+    z = standardize_scores(np.array([1.0, np.nan, 3.0, -np.inf, np.inf, 2.0]))
+    assert np.isfinite(z).all()
+    assert z[1] == z[0] == z[3] == z[4] == z.min()
+    assert z.mean() == pytest.approx(0.0, abs=1e-12)
+    assert z.std() == pytest.approx(1.0)
+    assert np.argmax(z) == 2
+
+
+@pytest.mark.parametrize(
+    "y",
+    [np.full(4, 7.5), np.array([np.nan, -np.inf, np.inf]), np.array([2.0]), []],
+)
+def test_standardize_scores_degenerate_inputs_give_zeros(y):
+    z = standardize_scores(y)
+    assert z.shape == (len(y),)
+    np.testing.assert_array_equal(z, 0.0)
+
+
+@FAST
+@given(problems)
+def test_kernel_is_symmetric_and_positive_semidefinite(problem):
+    X, is_categorical, params = problem
+    K = matern52(X, X, params, is_categorical)
+    np.testing.assert_allclose(K, K.T, atol=1e-12)
+    np.testing.assert_allclose(np.diag(K), math.exp(params.log_signal_var))
+    assert np.linalg.eigvalsh(K).min() >= -1e-8
+
+
+def test_kernel_matches_matern52_formula():
+    params = GPParams(np.log([0.5]), math.log(2.0), -5.0)
+    k = matern52(np.array([[0.1]]), np.array([[0.7]]), params, np.array([False]))
+    r = 0.6 / 0.5
+    expected = 2.0 * (1 + math.sqrt(5) * r + 5 / 3 * r**2) * math.exp(-math.sqrt(5) * r)
+    assert k[0, 0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_kernel_categorical_columns_use_mismatch_only():
+    params = GPParams(np.log([0.3, 0.7]), 0.0, -5.0)
+    is_categorical = np.array([True, False])
+    centres = (np.arange(4) + 0.5) / 4
+    X1 = np.array([[centres[0], 0.2]])
+    X2 = np.array([[c, 0.2] for c in centres])
+    k = matern52(X1, X2, params, is_categorical)[0]
+    assert k[0] == pytest.approx(1.0)
+    np.testing.assert_allclose(k[1:], k[1], rtol=1e-14)
+    assert k[1] < k[0]
+    # An ordinary column with the same values does depend on the magnitude.
+    k_ordinary = matern52(X1, X2, params, np.array([False, False]))[0]
+    assert np.all(np.diff(k_ordinary) < 0)
+
+
+def test_posterior_interpolates_noise_free_data():
+    rng = np.random.default_rng(0)
+    X = rng.random((15, 2))
+    z = np.sin(4 * X[:, 0]) + X[:, 1]
+    params = GPParams(np.log([0.4, 0.6]), 0.0, math.log(1e-10))
+    mean, var = GaussianProcess(X, z, np.zeros(2, bool), params).posterior(X)
+    np.testing.assert_allclose(mean, z, atol=1e-5)
+    assert np.all(var < 1e-5)
+
+
+@FAST
+@given(problems, st.integers(0, 2**32 - 1))
+def test_posterior_variance_is_positive_and_grows_away_from_data(problem, seed):
+    X, is_categorical, params = problem
+    z = np.random.default_rng(seed).normal(size=len(X))
+    gp = GaussianProcess(X, z, is_categorical, params)
+    _, var_at_data = gp.posterior(X)
+    _, var_random = gp.posterior(np.random.default_rng(seed).random((20, X.shape[1])))
+    assert np.all(var_at_data >= MIN_VARIANCE)
+    assert np.all(var_random >= MIN_VARIANCE)
+    assert np.all(var_random <= math.exp(params.log_signal_var) * (1 + 1e-9))
+
+
+def test_posterior_variance_small_at_data_and_large_far_away():
+    X = np.array([[0.1, 0.1], [0.2, 0.15], [0.15, 0.3]])
+    params = GPParams(np.log([0.2, 0.2]), 0.0, math.log(1e-6))
+    gp = GaussianProcess(X, np.array([0.0, 1.0, -1.0]), np.zeros(2, bool), params)
+    _, var_at_data = gp.posterior(X)
+    _, var_far = gp.posterior(np.array([[0.95, 0.95]]))
+    assert var_at_data.max() < 1e-4
+    assert var_far[0] > 0.99
+
+
+@FAST
+@given(problems, st.integers(0, 2**32 - 1))
+def test_posterior_gradients_match_finite_differences(problem, seed):
+    X, is_categorical, params = problem
+    rng = np.random.default_rng(seed)
+    gp = GaussianProcess(X, rng.normal(size=len(X)), is_categorical, params)
+    Xq = rng.uniform(0.05, 0.95, size=(3, X.shape[1]))
+    Xq[:, is_categorical] = X[: len(Xq), is_categorical][0]
+    mean, var, dmean, dvar = gp.posterior_with_grad(Xq)
+    expected_mean, expected_var = gp.posterior(Xq)
+    np.testing.assert_allclose(mean, expected_mean, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(var, expected_var, rtol=1e-7, atol=1e-10)
+    np.testing.assert_array_equal(dmean[:, is_categorical], 0.0)
+    np.testing.assert_array_equal(dvar[:, is_categorical], 0.0)
+    for i, x in enumerate(Xq):
+        fd_mean = _central_difference(lambda v: gp.posterior(v[None])[0][0], x)
+        fd_var = _central_difference(lambda v: gp.posterior(v[None])[1][0], x)
+        ordinary = ~is_categorical
+        np.testing.assert_allclose(dmean[i, ordinary], fd_mean[ordinary], atol=1e-5)
+        if var[i] > 1e-6:
+            np.testing.assert_allclose(dvar[i, ordinary], fd_var[ordinary], atol=1e-5)
+
+
+@FAST
+@given(problems, st.integers(0, 2**32 - 1))
+def test_log_marginal_likelihood_gradient_matches_finite_differences(problem, seed):
+    X, is_categorical, params = problem
+    z = np.random.default_rng(seed).normal(size=len(X))
+
+    def value(theta):
+        return log_marginal_likelihood(
+            GPParams.from_vector(theta), X, z, is_categorical
+        )[0]
+
+    _, grad = log_marginal_likelihood(params, X, z, is_categorical)
+    expected = _central_difference(value, params.to_vector())
+    np.testing.assert_allclose(grad, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_log_prior_gradient_matches_finite_differences():
+    params = GPParams(np.array([-1.0, 0.5, 2.0]), 0.3, -6.0)
+    _, grad = log_prior(params)
+    expected = _central_difference(
+        lambda theta: log_prior(GPParams.from_vector(theta))[0], params.to_vector()
+    )
+    np.testing.assert_allclose(grad, expected, rtol=1e-6)
+
+
+def test_gp_params_vector_round_trip():
+    params = GPParams(np.array([0.1, -0.2]), 0.3, -4.0)
+    theta = params.to_vector()
+    np.testing.assert_array_equal(theta, [0.1, -0.2, 0.3, -4.0])
+    back = GPParams.from_vector(theta)
+    np.testing.assert_array_equal(back.log_lengthscales, params.log_lengthscales)
+    assert (back.log_signal_var, back.log_noise_var) == (0.3, -4.0)
+
+
+def test_fit_gp_gives_fast_dimension_a_shorter_lengthscale():
+    rng = np.random.default_rng(1)
+    X = rng.random((40, 3))
+    z = standardize_scores(np.sin(8 * X[:, 0]) + 0.01 * rng.normal(size=40))
+    gp = fit_gp(X, z, np.zeros(3, bool), rng=rng)
+    lengthscales = np.exp(gp.params.log_lengthscales)
+    assert lengthscales[0] < 0.5
+    assert lengthscales[0] < 0.2 * lengthscales[1:].min()
+    mean, _ = gp.posterior(X)
+    np.testing.assert_allclose(mean, z, atol=0.1)
+
+
+def test_fit_gp_uses_categorical_column_when_it_matters():
+    rng = np.random.default_rng(2)
+    X = rng.random((40, 2))
+    codes = rng.integers(0, 3, size=40)
+    X[:, 1] = (codes + 0.5) / 3
+    z = standardize_scores(np.array([0.0, 3.0, 1.0])[codes] + 0.01 * X[:, 0])
+    gp = fit_gp(X, z, np.array([False, True]), rng=rng)
+    lengthscales = np.exp(gp.params.log_lengthscales)
+    assert lengthscales[1] < lengthscales[0]
+    mean, _ = gp.posterior(X)
+    np.testing.assert_allclose(mean, z, atol=0.1)
+
+
+@pytest.mark.parametrize(
+    ("X", "z", "is_categorical"),
+    [
+        pytest.param(
+            np.random.default_rng(0).random((8, 3)),
+            np.zeros(8),
+            np.zeros(3, bool),
+            id="constant-z",
+        ),
+        pytest.param(
+            np.array([[0.3, 0.6]]),
+            np.array([0.0]),
+            np.zeros(2, bool),
+            id="single-point",
+        ),
+        pytest.param(
+            np.tile([[0.5, 0.25]], (6, 1)),
+            np.linspace(-1, 1, 6),
+            np.zeros(2, bool),
+            id="duplicate-points",
+        ),
+        pytest.param(
+            np.linspace(0, 1, 10)[:, None],
+            np.linspace(-1, 1, 10) ** 2,
+            np.zeros(1, bool),
+            id="d=1",
+        ),
+        pytest.param(
+            np.array([[1 / 6], [0.5], [5 / 6], [0.5]]),
+            np.array([1.0, -1.0, 0.5, -0.9]),
+            np.ones(1, bool),
+            id="all-categorical",
+        ),
+        pytest.param(np.empty((0, 2)), np.empty(0), np.zeros(2, bool), id="empty"),
+    ],
+)
+def test_fit_gp_never_raises_on_degenerate_data(X, z, is_categorical):
+    gp = fit_gp(X, z, is_categorical, rng=0)
+    mean, var = gp.posterior(np.random.default_rng(0).random((5, X.shape[1])))
+    assert np.isfinite(mean).all()
+    assert np.all(var >= MIN_VARIANCE)
+
+
+def test_fit_gp_warm_start_never_worse_than_init():
+    rng = np.random.default_rng(3)
+    X = rng.random((30, 2))
+    z = standardize_scores(np.cos(5 * X[:, 0]) * X[:, 1])
+    is_categorical = np.zeros(2, bool)
+
+    def log_posterior(params):
+        return (
+            log_marginal_likelihood(params, X, z, is_categorical)[0]
+            + log_prior(params)[0]
+        )
+
+    init = GPParams(np.log([0.3, 0.8]), 0.2, -5.0)
+    gp = fit_gp(X, z, is_categorical, init=init, rng=np.random.RandomState(0))
+    assert log_posterior(gp.params) >= log_posterior(init) - 1e-9
+    cold = fit_gp(X, z, is_categorical, rng=0)
+    assert log_posterior(gp.params) == pytest.approx(
+        log_posterior(cold.params), abs=1e-3
+    )
+
+
+def test_condition_on_keeps_hyperparameters_and_interpolates():
+    rng = np.random.default_rng(4)
+    X = rng.random((10, 2))
+    params = GPParams(np.log([0.3, 0.3]), 0.0, math.log(1e-8))
+    gp = GaussianProcess(X, np.sin(3 * X[:, 0]), np.zeros(2, bool), params)
+    x_new = np.array([[0.9, 0.05]])
+    conditioned = gp.condition_on(x_new, np.array([2.5]))
+    assert conditioned.params is params
+    assert conditioned.X.shape == (11, 2)
+    mean, var = conditioned.posterior(x_new)
+    assert mean[0] == pytest.approx(2.5, abs=1e-4)
+    assert var[0] < 1e-5
+    assert gp.X.shape == (10, 2)
