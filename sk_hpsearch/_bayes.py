@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
+from functools import cache
 
 import numpy as np
 from joblib import effective_n_jobs
 from scipy.stats import qmc
 from sklearn.utils._param_validation import Interval, StrOptions
+from threadpoolctl import ThreadpoolController
 
 from sk_hpsearch._acquisition import propose_batch
 from sk_hpsearch._base import BaseSpaceSearchCV
@@ -325,6 +327,24 @@ def _propose(
     in score units, and the fitted GP hyperparameters (to warm-start the
     next step). With a list of dicts, each subspace proposes a batch and the
     ``q`` best acquisition values win.
+    """
+    with _blas_controller().limit(limits=1, user_api="blas"):
+        return _propose_single_threaded(
+            space, evals, q, gp_params, acq_func, ucb_beta, rng
+        )
+
+
+@cache
+def _blas_controller() -> ThreadpoolController:
+    """One controller per process (building one inspects every loaded library)."""
+    return ThreadpoolController()
+
+
+def _propose_single_threaded(space, evals, q, gp_params, acq_func, ucb_beta, rng):
+    """:func:`_propose` with BLAS on one thread.
+
+    The matrices are at most a few hundred rows: threads cost more than
+    they save, and on a busy machine many times more.
     """
     z = standardize_scores(evals.scores)
     gp = fit_gp(evals.X, z, space.is_categorical, init=gp_params, rng=rng)

@@ -46,3 +46,18 @@ def classification_data(n: int = 60, seed: int = 0):
     X = rng.normal(size=(n, 3))
     y = (X[:, 0] + 0.3 * rng.normal(size=n) > 0).astype(int)
     return X, y
+
+
+class BudgetClassifier(FunctionClassifier):
+    """``FunctionClassifier`` whose score improves with a training budget.
+
+    ``score = -f(params) - 1 / n_steps``: a short run underestimates every
+    candidate by the same amount, as an early epoch of a network would.
+    """
+
+    def __init__(self, alpha=1.0, beta=0.5, kind="a", fail=False, n_steps=27):
+        super().__init__(alpha=alpha, beta=beta, kind=kind, fail=fail)
+        self.n_steps = n_steps
+
+    def score(self, X, y=None, sample_weight=None):
+        return -self.objective() - 1.0 / self.n_steps

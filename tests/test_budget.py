@@ -1,0 +1,134 @@
+"""Learning-curve budgets: successive halving inside both searches."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_iris
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import SGDClassifier
+
+from sk_hpsearch import CoarseToFineSearchCV, GPBayesSearchCV, LogUniform
+from sk_hpsearch._budget import budget_ladder
+
+from ._fakes import BudgetClassifier, classification_data
+
+SEARCHES = [CoarseToFineSearchCV, GPBayesSearchCV]
+SPACE = {"alpha": LogUniform(1e-4, 1e2), "kind": list("abc")}
+
+
+def budgeted(cls, **kwargs):
+    kwargs = {"n_iter": 12, "cv": 3, "random_state": 0, "resource": "n_steps", **kwargs}
+    return cls(BudgetClassifier(n_steps=27), SPACE, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "low, high, factor, expected",
+    [
+        (1, 27, 3, [1, 3, 9, 27]),
+        (1, 20, 3, [2, 7, 20]),
+        (3, 3, 2, [3]),
+        (0.1, 1.0, 10, [0.1, 1.0]),
+        (1, 100, 2, [2, 3, 6, 12, 25, 50, 100]),
+    ],
+)
+def test_budget_ladder(low, high, factor, expected):
+    ladder = budget_ladder(low, high, factor)
+    assert ladder == pytest.approx(expected)
+    assert ladder[-1] == high and ladder[0] >= low
+    assert all(type(v) is type(high) for v in ladder)
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+def test_candidates_climb_the_ladder(cls):
+    X, y = classification_data()
+    search = budgeted(cls).fit(X, y)
+    results = search.cv_results_
+    n_res = np.asarray(results["n_resources"])
+    assert set(n_res) <= {1, 3, 9, 27}
+    assert [p["n_steps"] for p in results["params"]] == list(n_res)
+    candidates = {
+        tuple(sorted((k, v) for k, v in p.items() if k != "n_steps"))
+        for p in results["params"]
+    }
+    assert len(candidates) == 12  # n_iter counts candidates, not fits
+    assert (n_res == 1).sum() == 12
+    # Promotion is selective: far less than training every candidate fully.
+    assert n_res.sum() < 0.6 * 12 * 27
+    # The best is chosen among full-budget fits.
+    assert results["n_resources"][search.best_index_] == 27
+    assert search.best_params_["n_steps"] == 27
+    assert search.best_estimator_.n_steps == 27
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+def test_first_candidate_is_trained_fully(cls):
+    X, y = classification_data()
+    search = budgeted(cls, n_iter=1).fit(X, y)
+    assert list(search.cv_results_["n_resources"]) == [1, 3, 9, 27]
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+def test_best_full_budget_fit_wins_over_a_better_short_fit(cls):
+    X, y = classification_data()
+    search = budgeted(cls).fit(X, y)
+    full = np.asarray(search.cv_results_["n_resources"]) == 27
+    scores = search.cv_results_["mean_test_score"]
+    assert search.best_score_ == scores[full].max()
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+def test_callable_refit_is_respected(cls):
+    X, y = classification_data()
+    search = budgeted(cls, refit=lambda results: 1).fit(X, y)
+    assert search.best_index_ == 1
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+def test_real_estimator_budget(cls):
+    X, y = load_iris(return_X_y=True)
+    est = SGDClassifier(max_iter=9, tol=None, random_state=0)
+    search = cls(
+        est,
+        {"alpha": LogUniform(1e-6, 1e-1)},
+        n_iter=6,
+        cv=3,
+        random_state=0,
+        resource="max_iter",
+        min_resources=1,
+        reduction_factor=3,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # small budgets
+        search.fit(X, y)
+    assert set(search.cv_results_["n_resources"]) <= {1, 3, 9}
+    assert search.best_estimator_.max_iter == 9
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"resource": "epochs"}, "resource='epochs' is not a parameter"),
+        ({"resource": "alpha"}, "resource='alpha' is also in param_distributions"),
+        ({"resource": "kind"}, "also in param_distributions"),
+        ({"min_resources": 50}, "min_resources must be <= max_resources"),
+        ({"reduction_factor": 1}, "reduction_factor"),
+    ],
+)
+def test_bad_budget_arguments_are_named(cls, kwargs, match):
+    X, y = classification_data()
+    with pytest.raises(ValueError, match=match):
+        budgeted(cls, **kwargs).fit(X, y)
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+def test_auto_max_resources_needs_a_number(cls):
+    X, y = classification_data()
+    search = cls(BudgetClassifier(n_steps=None), SPACE, resource="n_steps", cv=3)
+    with pytest.raises(ValueError, match="max_resources='auto' takes"):
+        search.fit(X, y)
+    search.set_params(max_resources=9, n_iter=3).fit(X, y)
+    assert max(search.cv_results_["n_resources"]) == 9
