@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import _search as _sk_search
 from sklearn.model_selection._split import _yields_constant_splits
+from sklearn.model_selection._validation import _insert_error_scores
 
 __all__ = ["defer_all_fits_failed", "yields_constant_splits"]
 
@@ -51,15 +52,19 @@ def _deferring_check(results, error_score):
     log = getattr(_state, "log", None)
     if log is None:
         return _original_check(results, error_score)
-    errors = [{"fit_error": result["fit_error"]} for result in results]
-    log.extend(errors)
-    if any(e["fit_error"] is None for e in errors):
+    log.extend(results)
+    # With a callable scorer that returns a dict, sklearn gives failed fits
+    # dict scores only within a batch that has a success. A failed batch now
+    # goes through, so fill the failures of every batch so far, in place (the
+    # search keeps these very result dicts), once any fit has succeeded.
+    _insert_error_scores(log, error_score)
+    if any(result["fit_error"] is None for result in results):
         return _original_check(results, error_score)
-    if errors:
+    if results:
         warnings.warn(
-            f"\nAll the {len(errors)} fits of this batch of candidates failed; "
+            f"\nAll the {len(results)} fits of this batch of candidates failed; "
             f"their scores are set to {error_score}. The search goes on.\n"
-            f"First error:\n{errors[0]['fit_error']}",
+            f"First error:\n{results[0]['fit_error']}",
             FitFailedWarning,
             stacklevel=2,
         )

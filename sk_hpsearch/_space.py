@@ -43,6 +43,8 @@ __all__ = ["SearchSpace"]
 INACTIVE = 0.5
 # Discrete columns with at most this many values list them in ``choices``.
 MAX_CHOICES = 64
+# Discrete supports up to this size have their values of positive mass counted.
+_MAX_COUNTED = 100_000
 # Open interval used where a quantile function is infinite at 0 or 1.
 _EPS = 1e-12
 
@@ -67,6 +69,11 @@ class _Dimension(ABC):
     def in_support(self, value) -> bool:
         """Whether ``value`` can be drawn from this dimension."""
 
+    @property
+    def n_distinct(self) -> float:
+        """Number of distinct values (``inf`` for continuous dimensions)."""
+        return self.n_values
+
     def snap(self, u: np.ndarray) -> np.ndarray:
         return self.encode(self.decode(u))
 
@@ -87,11 +94,20 @@ class _DistributionDimension(_Dimension):
         if isinstance(dist, LogUniform):
             self.discrete = dist.integer
         else:
-            self.discrete = isinstance(getattr(dist, "dist", None), stats.rv_discrete)
+            # A frozen scipy law keeps its generator in ``dist``; a law with
+            # no shape parameters, e.g. ``rv_discrete(values=...)``, is one.
+            self.discrete = isinstance(dist, stats.rv_discrete) or isinstance(
+                getattr(dist, "dist", None), stats.rv_discrete
+            )
         low, high = dist.support()
         self._low, self._high = float(low), float(high)
         if self.discrete and math.isfinite(low) and math.isfinite(high):
             self.n_values = int(high - low + 1)
+            if self.n_values <= _MAX_COUNTED:
+                # Only the integers with a positive probability are candidates.
+                values = np.arange(self._low, self._high + 1)
+                mass = np.asarray(dist.cdf(values)) - np.asarray(dist.cdf(values - 1))
+                self.n_values = int(np.count_nonzero(mass > 0))
 
     def _ppf(self, u: np.ndarray) -> np.ndarray:
         x = np.asarray(self.dist.ppf(u), dtype=float)
@@ -149,6 +165,14 @@ class _CategoricalDimension(_Dimension):
         self.name = name
         self.values = list(values)
         self.n_values = len(self.values)
+        # A value listed twice (to weight it) owns two cells; both decode and
+        # snap to its first cell, so that equal values are one candidate.
+        self._first = np.array([self.index(v) for v in self.values])
+
+    @property
+    def n_distinct(self) -> int:
+        """Number of distinct values (a value listed twice counts once)."""
+        return len(set(self._first.tolist()))
 
     def index(self, value) -> int:
         """Position of ``value`` in the list (identity first, then ``==``)."""
@@ -178,10 +202,10 @@ class _CategoricalDimension(_Dimension):
         return (idx + 0.5) / self.n_values
 
     def decode(self, u: np.ndarray) -> list:
-        return [self.values[i] for i in self._indices(u)]
+        return [self.values[i] for i in self._first[self._indices(u)]]
 
     def snap(self, u: np.ndarray) -> np.ndarray:
-        return (self._indices(u) + 0.5) / self.n_values
+        return (self._first[self._indices(u)] + 0.5) / self.n_values
 
     def choices(self) -> np.ndarray:
         return (np.arange(self.n_values) + 0.5) / self.n_values
@@ -232,8 +256,8 @@ def _make_dimension(where: str, name, value) -> _Dimension:
                 "frozen scipy.stats distribution or a list of values."
             )
         return _DistributionDimension(name, value)
-    if isinstance(value, np.ndarray):
-        value = value.tolist() if value.ndim == 1 else None
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        value = value.tolist()
     if isinstance(value, list | tuple) and len(value) > 0:
         return _CategoricalDimension(name, value)
     raise ValueError(
@@ -303,7 +327,7 @@ class SearchSpace:
                 self.is_categorical[self._offsets[k] + j] = dim.categorical
                 self.n_values[self._offsets[k] + j] = dim.n_values
         self.size = float(
-            sum(math.prod(d.n_values for d in dims) for dims in self.subspaces)
+            sum(math.prod(d.n_distinct for d in dims) for dims in self.subspaces)
         )
 
     @property

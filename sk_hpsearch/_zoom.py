@@ -177,7 +177,7 @@ def zoom(
             spread = np.maximum(X[np.ix_(best, numeric)].std(axis=0), 1e-6)
             aspect = spread / np.exp(np.log(spread).mean())
             half *= np.clip(aspect, _MIN_ASPECT, _MAX_ASPECT)
-        half = np.maximum(half, _min_half_width(space, numeric))
+        half = np.maximum(half, _min_half_width(space, k, centre, numeric))
         region.lower[k, numeric] = np.clip(centre[numeric] - half, 0.0, 1.0)
         region.upper[k, numeric] = np.clip(centre[numeric] + half, 0.0, 1.0)
         choices = space.choices()
@@ -189,7 +189,23 @@ def zoom(
     return region
 
 
-def _min_half_width(space: SearchSpace, columns: np.ndarray) -> np.ndarray:
-    """Half-width that keeps an integer column's neighbours reachable."""
-    n_values = space.n_values[columns]
-    return np.where(np.isfinite(n_values), 1.0 / np.maximum(n_values, 1), 0.0)
+def _min_half_width(
+    space: SearchSpace, k: int, centre: np.ndarray, columns: np.ndarray
+) -> np.ndarray:
+    """Half-width that keeps an integer column's neighbours reachable.
+
+    For each discrete column, the distance from ``centre`` to the farther of
+    the cell centres of its neighbouring values: cells are not all equal
+    (those of ``LogUniform(integer=True)`` shrink like ``1 / k``).
+    """
+    start = space.columns(k).start
+    half = np.zeros(len(columns))
+    for i, col in enumerate(columns):
+        dim = space.subspaces[k][col - start]
+        if not dim.discrete:
+            continue
+        (value,) = dim.decode(np.array([centre[col]]))
+        near = [v for v in (value - 1, value + 1) if dim.in_support(v)]
+        if near:
+            half[i] = np.abs(dim.encode(near) - centre[col]).max()
+    return half

@@ -221,9 +221,9 @@ def test_a_batch_of_failures_keeps_results_already_computed(cls):
 def test_every_fit_failing_raises_like_sklearn(cls):
     X, y = classification_data()
     estimator = FunctionClassifier(fail=True)
-    with pytest.raises(ValueError, match="All the .* fits failed"):
+    with pytest.raises(ValueError, match=r"All the .* fits failed"):
         RandomizedSearchCV(estimator, SPACE, n_iter=3, cv=3).fit(X, y)
-    with pytest.raises(ValueError, match="All the .* fits failed"):
+    with pytest.raises(ValueError, match=r"All the .* fits failed"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FitFailedWarning)
             fast(cls, estimator).fit(X, y)

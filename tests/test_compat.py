@@ -1,0 +1,288 @@
+"""Tests of sk_hpsearch._compat, the one user of private scikit-learn API.
+
+If a scikit-learn release renames what ``_compat`` relies on, these tests are
+the ones that say so.
+"""
+
+import threading
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.datasets import make_classification
+from sklearn.exceptions import FitFailedWarning
+from sklearn.model_selection import (
+    GroupKFold,
+    KFold,
+    LeaveOneOut,
+    RandomizedSearchCV,
+    ShuffleSplit,
+    StratifiedKFold,
+    check_cv,
+)
+from sklearn.model_selection._search import BaseSearchCV
+
+from sk_hpsearch._compat import defer_all_fits_failed, yields_constant_splits
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:One or more of the test scores are non-finite:UserWarning"
+)
+
+X, y = make_classification(n_samples=30, n_features=4, random_state=0)
+
+
+class MaybeFailingClassifier(ClassifierMixin, BaseEstimator):
+    """Predicts the majority class; ``fit`` raises when ``fail`` is True."""
+
+    def __init__(self, fail=False, shift=0.0):
+        self.fail = fail
+        self.shift = shift
+
+    def fit(self, X, y):
+        if self.fail:
+            raise ValueError("Failing on purpose.")
+        self.classes_, counts = np.unique(y, return_counts=True)
+        self.majority_ = self.classes_[np.argmax(counts)]
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.majority_)
+
+    def score(self, X, y):
+        return float(np.mean(self.predict(X) == y)) + self.shift
+
+
+class BatchSearchCV(BaseSearchCV):
+    """Evaluates ``batches`` one ``evaluate_candidates`` call at a time.
+
+    With ``defer=True`` the calls run inside ``defer_all_fits_failed``.
+    """
+
+    def __init__(
+        self,
+        estimator,
+        batches,
+        *,
+        defer=True,
+        scoring=None,
+        refit=True,
+        cv=3,
+        error_score=np.nan,
+    ):
+        super().__init__(
+            estimator,
+            scoring=scoring,
+            refit=refit,
+            cv=cv,
+            error_score=error_score,
+            return_train_score=False,
+        )
+        self.batches = batches
+        self.defer = defer
+
+    def _run_search(self, evaluate_candidates):
+        if not self.defer:
+            for batch in self.batches:
+                evaluate_candidates(batch)
+            return
+        with defer_all_fits_failed(self.error_score):
+            for batch in self.batches:
+                evaluate_candidates(batch)
+
+
+FAIL = {"fail": True}
+OK = {"fail": False}
+
+
+# --- yields_constant_splits ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cv", "expected"),
+    [
+        (KFold(3), True),
+        (KFold(3, shuffle=False), True),
+        (KFold(3, shuffle=True, random_state=0), True),
+        (KFold(3, shuffle=True), False),
+        (KFold(3, shuffle=True, random_state=np.random.RandomState(0)), False),
+        (StratifiedKFold(3), True),
+        (StratifiedKFold(3, shuffle=True, random_state=1), True),
+        (ShuffleSplit(3, random_state=0), True),
+        (ShuffleSplit(3), False),
+        (GroupKFold(3), True),
+        (LeaveOneOut(), True),
+        (check_cv(3, y, classifier=True), True),
+    ],
+    ids=repr,
+)
+def test_yields_constant_splits(cv, expected):
+    result = yields_constant_splits(cv)
+    assert type(result) is bool
+    assert result is expected
+
+
+def test_yields_constant_splits_agrees_with_the_splits():
+    same = KFold(3, shuffle=True, random_state=0)
+    first = [test.tolist() for _, test in same.split(X)]
+    assert first == [test.tolist() for _, test in same.split(X)]
+    varying = KFold(3, shuffle=True)
+    draws = {tuple(next(varying.split(X))[1]) for _ in range(5)}
+    assert len(draws) > 1
+
+
+# --- defer_all_fits_failed -------------------------------------------------
+
+
+def test_inside_the_context_a_failed_batch_only_warns():
+    search = BatchSearchCV(
+        MaybeFailingClassifier(),
+        [[FAIL], [OK, {"fail": False, "shift": 1.0}], [FAIL, FAIL]],
+    )
+    with pytest.warns(FitFailedWarning) as record:
+        search.fit(X, y)
+    messages = [str(w.message) for w in record if w.category is FitFailedWarning]
+    assert any(
+        "All the 3 fits of this batch of candidates failed" in m for m in messages
+    )
+    assert any(
+        "All the 6 fits of this batch of candidates failed" in m for m in messages
+    )
+    assert all("Failing on purpose." in m for m in messages)
+    assert any("The search goes on" in m for m in messages)
+    scores = search.cv_results_["mean_test_score"]
+    assert len(scores) == 5
+    assert np.isnan(scores[[0, 3, 4]]).all()
+    assert np.isfinite(scores[[1, 2]]).all()
+    assert search.best_params_ == {"fail": False, "shift": 1.0}
+    assert search.best_index_ == 2
+
+
+def test_at_exit_raises_if_every_fit_failed():
+    search = BatchSearchCV(MaybeFailingClassifier(), [[FAIL], [FAIL, FAIL]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitFailedWarning)
+        with pytest.raises(ValueError, match=r"All the 9 fits failed") as info:
+            search.fit(X, y)
+    assert "Failing on purpose." in str(info.value)
+    assert "error_score='raise'" in str(info.value)
+
+
+def test_partly_failing_batch_warns_as_sklearn_does():
+    search = BatchSearchCV(MaybeFailingClassifier(), [[OK, FAIL]])
+    with pytest.warns(FitFailedWarning, match="3 fits failed out of a total of 6"):
+        search.fit(X, y)
+    assert np.isnan(search.cv_results_["mean_test_score"][1])
+
+
+def test_error_score_raise_propagates_the_error():
+    search = BatchSearchCV(
+        MaybeFailingClassifier(), [[OK], [FAIL]], error_score="raise"
+    )
+    with pytest.raises(ValueError, match=r"Failing on purpose\."):
+        search.fit(X, y)
+
+
+def test_error_score_value_is_used_for_failed_fits():
+    search = BatchSearchCV(MaybeFailingClassifier(), [[FAIL], [OK]], error_score=-1.0)
+    with pytest.warns(FitFailedWarning, match="their scores are set to -1.0"):
+        search.fit(X, y)
+    assert search.cv_results_["mean_test_score"][0] == -1.0
+
+
+def test_without_the_context_sklearn_raises_at_the_first_failed_batch():
+    # The same search without deferring: sklearn's behaviour, unchanged even
+    # though defer_all_fits_failed has been used (and patched) before.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitFailedWarning)
+        BatchSearchCV(MaybeFailingClassifier(), [[FAIL], [OK]]).fit(X, y)
+    search = BatchSearchCV(MaybeFailingClassifier(), [[FAIL], [OK]], defer=False)
+    with pytest.raises(ValueError, match=r"All the 3 fits failed"):
+        search.fit(X, y)
+
+
+def test_plain_randomized_search_still_raises():
+    with defer_all_fits_failed(np.nan):
+        pass  # make sure the patch is installed
+    search = RandomizedSearchCV(
+        MaybeFailingClassifier(fail=True),
+        {"shift": [0.0, 1.0]},
+        n_iter=2,
+        cv=3,
+        random_state=0,
+    )
+    with pytest.raises(ValueError, match=r"All the 6 fits failed"):
+        search.fit(X, y)
+
+
+def test_plain_randomized_search_partial_failures_warn():
+    with defer_all_fits_failed(np.nan):
+        pass
+    search = RandomizedSearchCV(
+        MaybeFailingClassifier(), {"fail": [True, False]}, n_iter=2, cv=3
+    )
+    with pytest.warns(FitFailedWarning, match="3 fits failed out of a total of 6"):
+        search.fit(X, y)
+
+
+def test_context_is_restored_after_an_exception():
+    with pytest.raises(RuntimeError, match="boom"):
+        with defer_all_fits_failed(np.nan):
+            raise RuntimeError("boom")
+    search = BatchSearchCV(MaybeFailingClassifier(), [[FAIL], [OK]], defer=False)
+    with pytest.raises(ValueError, match=r"All the 3 fits failed"):
+        search.fit(X, y)
+
+
+def test_nested_contexts_keep_their_own_record():
+    inner_failed = BatchSearchCV(MaybeFailingClassifier(), [[FAIL]])
+    outer = BatchSearchCV(MaybeFailingClassifier(), [[OK]], defer=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitFailedWarning)
+        with defer_all_fits_failed(np.nan):
+            outer.fit(X, y)  # one success recorded in the outer context
+            with pytest.raises(ValueError, match=r"All the 3 fits failed"):
+                inner_failed.fit(X, y)
+    assert np.isfinite(outer.cv_results_["mean_test_score"]).all()
+
+
+def test_deferring_is_per_thread():
+    errors = []
+
+    def plain_search():
+        search = BatchSearchCV(MaybeFailingClassifier(), [[FAIL]], defer=False)
+        try:
+            search.fit(X, y)
+        except ValueError as exc:
+            errors.append(str(exc))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitFailedWarning)
+        with defer_all_fits_failed(np.nan):
+            thread = threading.Thread(target=plain_search)
+            thread.start()
+            thread.join()
+    assert len(errors) == 1
+    assert "All the 3 fits failed" in errors[0]
+
+
+def _dict_scorer(estimator, X, y):
+    return {"acc": estimator.score(X, y), "other": 1.0}
+
+
+@pytest.mark.parametrize(
+    "batches", [[[OK], [FAIL]], [[FAIL], [OK]]], ids=["ok-fail", "fail-ok"]
+)
+def test_failed_batch_with_a_callable_multimetric_scorer(batches):
+    search = BatchSearchCV(
+        MaybeFailingClassifier(), batches, scoring=_dict_scorer, refit="acc"
+    )
+    with pytest.warns(
+        FitFailedWarning, match="fits of this batch of candidates failed"
+    ):
+        search.fit(X, y)
+    assert search.multimetric_
+    acc = search.cv_results_["mean_test_acc"]
+    failed = [batch == [FAIL] for batch in batches]
+    assert np.isnan(acc[failed]).all()
+    assert np.isfinite(acc[~np.array(failed)]).all()
