@@ -16,8 +16,9 @@ from threadpoolctl import ThreadpoolController
 from sk_hpsearch._acquisition import propose_batch
 from sk_hpsearch._base import BaseSpaceSearchCV
 from sk_hpsearch._evaluations import Evaluations
-from sk_hpsearch._gp import fit_gp, score_scaling, standardize_scores
+from sk_hpsearch._gp import fit_gp
 from sk_hpsearch._space import SearchSpace
+from sk_hpsearch._warping import ScoreWarping
 
 __all__ = ["GPBayesSearchCV"]
 
@@ -346,7 +347,8 @@ def _propose_single_threaded(space, evals, q, gp_params, acq_func, ucb_beta, rng
     The matrices are at most a few hundred rows: threads cost more than
     they save, and on a busy machine many times more.
     """
-    z = standardize_scores(evals.scores)
+    warping = ScoreWarping(evals.scores)
+    z = warping.targets
     gp = fit_gp(evals.X, z, space.is_categorical, init=gp_params, rng=rng)
     batches, values = [], []
     for k in range(space.n_subspaces):
@@ -374,5 +376,5 @@ def _propose_single_threaded(space, evals, q, gp_params, acq_func, ucb_beta, rng
     new = evals.is_new(X)
     X, acq = X[new], acq[new]
     mean_z, var_z = gp.posterior(X) if len(X) else (np.empty(0), np.empty(0))
-    centre, scale = score_scaling(evals.scores)
-    return X, acq, centre + scale * mean_z, scale * np.sqrt(var_z), gp.params
+    mean, std = warping.to_scores(mean_z, np.sqrt(var_z))
+    return X, acq, mean, std, gp.params

@@ -1,0 +1,119 @@
+"""GPBayesSearchCV behaviour beyond the shared BaseSearchCV contract."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sk_hpsearch import GPBayesSearchCV, LogUniform
+
+from ._fakes import FunctionClassifier, classification_data
+
+SPACE = {
+    "alpha": LogUniform(1e-4, 1e2),
+    "beta": stats.uniform(0, 1),
+    "kind": list("abc"),
+}
+
+
+def search(**kwargs):
+    kwargs = {"n_iter": 14, "cv": 2, "random_state": 0, **kwargs}
+    space = kwargs.pop("space", SPACE)
+    return GPBayesSearchCV(FunctionClassifier(), space, **kwargs).fit(
+        *classification_data(20)
+    )
+
+
+def regret(s) -> float:
+    return -s.best_score_
+
+
+def test_extra_columns_describe_each_step():
+    s = search(n_initial_points=5)
+    r = s.cv_results_
+    assert list(r["step"]) == [0] * 5 + list(range(1, 10))
+    assert list(r["initial"]) == [True] * 5 + [False] * 9
+    assert np.isnan(r["acquisition_value"][:5].astype(float)).all()
+    for key in ("acquisition_value", "predicted_mean", "predicted_std"):
+        assert np.isfinite(r[key][5:].astype(float)).all(), key
+    assert (r["predicted_std"][5:].astype(float) >= 0).all()
+
+
+def test_model_beats_its_own_initial_design():
+    s = search(n_iter=20, n_initial_points=6)
+    scores = s.cv_results_["mean_test_score"]
+    assert scores[6:].max() > scores[:6].max()
+    assert regret(s) < 0.2 and s.best_params_["kind"] == "b"
+
+
+def test_predictions_track_the_scores():
+    s = search(n_iter=24, n_initial_points=6)
+    r = s.cv_results_
+    error = np.abs(r["predicted_mean"][6:] - r["mean_test_score"][6:])
+    assert np.median(error) < 0.5
+
+
+@pytest.mark.parametrize("acq_func", ["logei", "ei", "ucb", "pi"])
+def test_every_acquisition_function_works(acq_func):
+    s = search(acq_func=acq_func, n_iter=12)
+    assert len(s.cv_results_["params"]) == 12 and regret(s) < 1.5
+
+
+@pytest.mark.parametrize("n_points", [1, 4])
+def test_batches(n_points):
+    s = search(n_points=n_points, n_iter=13, n_initial_points=5)
+    steps = np.asarray(s.cv_results_["step"])
+    assert np.bincount(steps)[1:].max() == n_points
+    params = [tuple(sorted(p.items())) for p in s.cv_results_["params"]]
+    assert len(set(params)) == 13
+
+
+def test_auto_batch_fills_the_workers():
+    s = search(n_points="auto", n_jobs=4, cv=2, n_iter=9, n_initial_points=5)
+    assert np.bincount(np.asarray(s.cv_results_["step"]))[1] == 2  # ceil(4 / 2)
+
+
+def test_one_dimension_and_only_categorical():
+    s = search(space={"alpha": LogUniform(1e-4, 1e2)}, n_iter=10)
+    assert abs(np.log10(s.best_params_["alpha"]) + 2) < 0.3
+    s = search(space={"kind": list("abc"), "beta": [0.1, 0.3, 0.5]}, n_iter=9)
+    assert len({tuple(sorted(p.items())) for p in s.cv_results_["params"]}) == 9
+    assert s.best_params_ == {"kind": "b", "beta": 0.3}
+
+
+def test_constant_scores_do_not_break_the_model():
+    space = {"fail": [False], "beta": stats.uniform(0.29, 0.02)}
+    s = search(space=space, n_iter=8)
+    assert len(s.cv_results_["params"]) == 8
+
+
+def test_list_of_dicts_share_one_budget():
+    space = [
+        {"alpha": LogUniform(1e-4, 1e2), "kind": ["b"]},
+        {"beta": stats.uniform(0, 1), "kind": ["a", "c"]},
+    ]
+    s = search(space=space, n_iter=16)
+    params = s.cv_results_["params"]
+    assert len(params) == 16
+    later = [p for p, step in zip(params, s.cv_results_["step"], strict=True) if step]
+    # The model learns that the first dict is better and spends on it.
+    assert sum("alpha" in p for p in later) > len(later) / 2
+
+
+def test_failed_fits_are_treated_as_the_worst():
+    space = {**SPACE, "fail": [False, True]}
+    with pytest.warns(Warning):
+        s = search(space=space, n_iter=16, error_score=np.nan)
+    failed = np.array([p["fail"] for p in s.cv_results_["params"]])
+    model_steps = np.asarray(s.cv_results_["step"]) > 0
+    assert failed[~model_steps].any()
+    assert failed[model_steps].mean() < 0.5
+    assert s.best_params_["fail"] is False
+
+
+def test_initial_points_are_space_filling():
+    s = search(space={"beta": stats.uniform(0, 1)}, n_iter=8, n_initial_points=8)
+    betas = np.sort([p["beta"] for p in s.cv_results_["params"]])
+    # Scrambled Sobol: one point in each eighth of the interval.
+    assert (np.floor(betas * 8) == np.arange(8)).all()
