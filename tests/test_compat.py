@@ -4,6 +4,7 @@ If a scikit-learn release renames what ``_compat`` relies on, these tests are
 the ones that say so.
 """
 
+import re
 import threading
 import warnings
 
@@ -114,7 +115,7 @@ OK = {"fail": False}
         (LeaveOneOut(), True),
         (check_cv(3, y, classifier=True), True),
     ],
-    ids=repr,
+    ids=lambda value: re.sub(r" at 0x[0-9A-Fa-f]+", "", repr(value)),
 )
 def test_yields_constant_splits(cv, expected):
     result = yields_constant_splits(cv)
