@@ -2,17 +2,27 @@
 
 Drop-in replacements for :class:`~sklearn.model_selection.RandomizedSearchCV`
 that sample each hyperparameter on its own scale, zoom from coarse to fine, or
-model the score with a Gaussian process.
+model the score with a Gaussian process. PyTorch networks wrapped by skorch
+have their own helpers in :mod:`sk_hpsearch.skorch` (importing
+``sk_hpsearch`` never imports torch).
 """
 
 from sk_hpsearch._bayes import GPBayesSearchCV
 from sk_hpsearch._coarse_to_fine import CoarseToFineSearchCV
 from sk_hpsearch._distributions import LogUniform, OneMinusLogUniform
+from sk_hpsearch._learning_curves import (
+    history_scorer,
+    learning_curve_scorers,
+    plot_learning_curves,
+)
 
 __all__ = [
     "CoarseToFineSearchCV",
     "GPBayesSearchCV",
     "LogUniform",
     "OneMinusLogUniform",
+    "history_scorer",
+    "learning_curve_scorers",
+    "plot_learning_curves",
 ]
 __version__ = "0.1.0"

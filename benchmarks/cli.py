@@ -1,0 +1,245 @@
+"""Command line of the benchmark: ``python -m benchmarks``.
+
+Four studies ("stages"), run one search at a time:
+
+``main``
+    Every problem x method x seed at ``--n-iter`` evaluations, ``n_jobs=1``.
+``overhead``
+    The optimiser overhead on ``--overhead-problem`` at each of
+    ``--overhead-sizes`` evaluations.
+``parallel``
+    ``n_jobs=1`` versus ``n_jobs=2`` wall time on ``--parallel-problem``.
+``batch``
+    ``GPBayesSearchCV`` with ``n_points=1`` versus ``n_points=8`` at equal
+    evaluations on ``--batch-problems``.
+
+Raw records go to ``OUT/results.jsonl`` (runs already there are reused, so an
+interrupted run resumes), then ``OUT/report.md``, ``OUT/curves.png`` and
+``OUT/environment.json`` are regenerated from all records in the file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from benchmarks.environment import describe_environment
+from benchmarks.methods import MAIN_METHODS, METHODS, missing_requirement
+from benchmarks.problems import PROBLEMS, load_plugins
+from benchmarks.report import write_report
+from benchmarks.runner import RunSpec, run_all
+
+__all__ = ["build_parser", "main", "plan"]
+
+#: First seed of the parallel study (distinct from the main study's seeds).
+PARALLEL_SEED0 = 100
+
+QUICK = {
+    "problems": "branin,enet_diabetes",
+    "seeds": 1,
+    "real_seeds": 1,
+    "n_iter": 6,
+    "overhead_problem": "branin",
+    "overhead_sizes": "3,6",
+    "overhead_seeds": 1,
+    "parallel_problem": "branin",
+    "parallel_seeds": 1,
+    "batch_problems": "branin",
+    "batch_seeds": 1,
+}
+
+
+def _names(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def _ints(text: str) -> list[int]:
+    return [int(t) for t in _names(text)]
+
+
+def _caps(items: list[str]) -> dict[str, int]:
+    caps = {}
+    for item in items:
+        name, _, number = item.partition("=")
+        if name not in METHODS or not number.isdigit():
+            raise argparse.ArgumentTypeError(f"bad --cap {item!r}: use METHOD=N")
+        caps[name] = int(number)
+    return caps
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of ``python -m benchmarks``.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The parser.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add = parser.add_argument
+    add("--problems", default=None, help="comma list (default: all)")
+    add("--methods", default=",".join(MAIN_METHODS), help="comma list")
+    add("--seeds", type=int, default=10, help="seeds for synthetic problems")
+    add("--real-seeds", type=int, default=5, help="seeds for real tasks")
+    add(
+        "--cap",
+        action="append",
+        default=[],
+        metavar="METHOD=N",
+        help="at most N seeds for METHOD in every stage (for slow peers)",
+    )
+    add(
+        "--real-cap",
+        action="append",
+        default=[],
+        metavar="METHOD=N",
+        help="at most N seeds for METHOD on real tasks (default: --cap)",
+    )
+    add("--n-iter", type=int, default=50, help="evaluations per search")
+    add("--stages", default="main,overhead,parallel,batch", help="comma list")
+    add("--overhead-problem", default="hartmann6")
+    add("--overhead-sizes", default="50,100,200")
+    add("--overhead-seeds", type=int, default=1)
+    add("--parallel-problem", default="svc_digits")
+    add("--parallel-seeds", type=int, default=1)
+    add("--batch-problems", default="hartmann6,mlp")
+    add("--batch-seeds", type=int, default=5)
+    add("--out", type=Path, default=Path("benchmarks/results"))
+    add("--quick", action="store_true", help="a smoke run of a few seconds")
+    add("--report-only", action="store_true", help="only rebuild the report")
+    add(
+        "--redo-stale",
+        action="store_true",
+        help="run again our methods' runs recorded with other sk_hpsearch sources",
+    )
+    return parser
+
+
+def plan(args: argparse.Namespace, methods: list[str]) -> Iterator[RunSpec]:
+    """Yield the runs of the requested stages, seeds in the outer loop.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed command line.
+    methods : list of str
+        Available methods of the main comparison.
+
+    Yields
+    ------
+    RunSpec
+        One search to run.
+    """
+    stages = _names(args.stages)
+    caps = _caps(args.cap)
+    real_caps = {**caps, **_caps(args.real_cap)}
+    problems = _names(args.problems) if args.problems else list(PROBLEMS)
+
+    def seeds_of(method: str, n_seeds: int, problem: str = "") -> int:
+        real = problem in PROBLEMS and PROBLEMS[problem].kind == "real"
+        return min(n_seeds, (real_caps if real else caps).get(method, n_seeds))
+
+    if "main" in stages:
+        for seed in range(max(args.seeds, args.real_seeds)):
+            for name in problems:
+                n = (
+                    args.seeds
+                    if PROBLEMS[name].kind == "synthetic"
+                    else args.real_seeds
+                )
+                for method in methods:
+                    if seed < seeds_of(method, n, name):
+                        yield RunSpec("main", name, method, seed, args.n_iter)
+    if "overhead" in stages:
+        for size in _ints(args.overhead_sizes):
+            for seed in range(args.overhead_seeds):
+                for method in methods:
+                    if seed < seeds_of(
+                        method, args.overhead_seeds, args.overhead_problem
+                    ):
+                        yield RunSpec(
+                            "overhead", args.overhead_problem, method, seed, size
+                        )
+    if "parallel" in stages:
+        # Seeds of their own, so that the n_jobs=1 and n_jobs=2 runs of a
+        # method run back to back (under the same load on the machine).
+        for seed in range(PARALLEL_SEED0, PARALLEL_SEED0 + args.parallel_seeds):
+            for method in methods:
+                n = seeds_of(method, args.parallel_seeds, args.parallel_problem)
+                if seed - PARALLEL_SEED0 < n:
+                    for n_jobs in (1, 2):
+                        yield RunSpec(
+                            "parallel",
+                            args.parallel_problem,
+                            method,
+                            seed,
+                            args.n_iter,
+                            n_jobs,
+                        )
+    if "batch" in stages and "gp" in methods and METHODS["gp_q8"].is_available():
+        for seed in range(args.batch_seeds):
+            for name in _names(args.batch_problems):
+                for method in ("gp", "gp_q8"):
+                    yield RunSpec("batch", name, method, seed, args.n_iter)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark from the command line.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Arguments (``sys.argv[1:]`` if None).
+
+    Returns
+    -------
+    int
+        Exit status.
+    """
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser().parse_args(argv)
+    if args.quick:
+        defaults = build_parser().parse_args([])
+        for key, value in QUICK.items():
+            if getattr(args, key) == getattr(defaults, key):
+                setattr(args, key, value)
+    load_plugins()
+    requested = _names(args.methods)
+    unknown = [m for m in requested if m not in METHODS] + [
+        p for p in _names(args.problems or "") if p not in PROBLEMS
+    ]
+    if unknown:
+        print(f"unknown methods or problems: {unknown}", file=sys.stderr)
+        return 2
+    skipped = {m: missing_requirement(METHODS[m]) for m in requested}
+    skipped = {m: why for m, why in skipped.items() if why is not None}
+    for method, why in skipped.items():
+        print(f"skipping {method}: cannot import {why}", file=sys.stderr)
+    methods = [m for m in requested if m not in skipped]
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    env_path = out / "environment.json"
+    if not args.report_only:
+        environment = describe_environment(argv)
+        previous = json.loads(env_path.read_text()) if env_path.exists() else {}
+        invocation = {k: environment[k] for k in ("date", "command")}
+        invocation["sk_hpsearch_source_sha256"] = environment[
+            "sk_hpsearch_source_sha256"
+        ]
+        environment["invocations"] = [*previous.get("invocations", []), invocation]
+        environment["skipped_methods"] = skipped
+        environment["settings"] = {
+            k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()
+        }
+        env_path.write_text(json.dumps(environment, indent=2) + "\n")
+        run_all(plan(args, methods), out, redo_stale=args.redo_stale)
+    write_report(out)
+    print(f"wrote {out / 'report.md'}", file=sys.stderr)
+    return 0

@@ -1,0 +1,203 @@
+"""Tests of the benchmark package (``python -m benchmarks``).
+
+One ``--quick`` run (one seed, a few evaluations, two problems, every stage)
+writes into a temporary directory; the tests check that it ran and wrote the
+report, the raw results and the figures with the expected rows. Peers that are
+not installed are skipped. No timing is asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: each xdist worker runs its own quick run
+    fcntl = None
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # `benchmarks` is a top-level folder, not installed
+
+from benchmarks.cli import build_parser, plan  # noqa: E402
+from benchmarks.measures import best_so_far  # noqa: E402
+from benchmarks.methods import (  # noqa: E402
+    METHODS,
+    optuna_space,
+    sklearn_space,
+    skopt_space,
+)
+from benchmarks.problems import PROBLEMS  # noqa: E402
+from benchmarks.synthetic import FUNCTIONS, objective_estimator  # noqa: E402
+
+# method -> modules it needs (skipped when one is missing)
+REQUIREMENTS = {
+    "random": [],
+    "skopt": ["skopt"],
+    "optuna_tpe": ["optuna", "optuna_integration", "pandas"],
+    "optuna_gp": ["optuna", "optuna_integration", "pandas", "torch"],
+    "c2f": ["sk_hpsearch:CoarseToFineSearchCV"],
+    "gp": ["sk_hpsearch:GPBayesSearchCV"],
+}
+
+
+def _require(requirement: str) -> None:
+    module_name, _, attribute = requirement.partition(":")
+    module = pytest.importorskip(module_name)
+    if attribute and not hasattr(module, attribute):
+        pytest.skip(f"{module_name}.{attribute} is not available yet")
+
+
+def _run_quick(out: Path) -> Path:
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return out
+
+
+@pytest.fixture(scope="session")
+def quick_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One ``--quick`` run, shared by the pytest-xdist workers (file lock)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER") or fcntl is None:
+        return _run_quick(tmp_path_factory.mktemp("bench"))
+    root = tmp_path_factory.getbasetemp().parent
+    out = root / "bench_quick"
+    with open(root / "bench_quick.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / "report.md").is_file():
+            _run_quick(out)
+    return out
+
+
+def _records(out: Path) -> list[dict]:
+    lines = (out / "results.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def test_quick_writes_report_raw_file_and_figures(quick_dir: Path) -> None:
+    for name in ("report.md", "results.jsonl", "environment.json", "curves.png"):
+        assert (quick_dir / name).stat().st_size > 0, name
+    assert (quick_dir / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    report = (quick_dir / "report.md").read_text()
+    for heading in ("### branin", "### enet_diabetes", "## Environment"):
+        assert heading in report
+    env = json.loads((quick_dir / "environment.json").read_text())
+    assert env["nproc"] >= 1 and "scikit-learn" in env["versions"]
+    records = _records(quick_dir)
+    assert records and all(r["error"] is None for r in records)
+    for r in records:
+        assert r["n_evals"] == r["n_iter"]
+        assert r["problem"] in ("branin", "enet_diabetes")
+        if r["goal"] == "min":
+            assert r["final"] >= 0
+
+
+@pytest.mark.parametrize("method", list(REQUIREMENTS))
+def test_quick_has_rows_for_each_installed_method(quick_dir: Path, method: str) -> None:
+    for requirement in REQUIREMENTS[method]:
+        _require(requirement)
+    records = [r for r in _records(quick_dir) if r["method"] == method]
+    assert {(r["problem"], r["n_jobs"]) for r in records if r["stage"] == "main"} == {
+        ("branin", 1),
+        ("enet_diabetes", 1),
+    }
+    assert any(r["stage"] == "overhead" for r in records)
+    assert any(r["n_jobs"] == 2 for r in records)
+    report = (quick_dir / "report.md").read_text()
+    assert (
+        report.count(f"| {METHODS[method].label} |")
+        + report.count(f"| **{METHODS[method].label}** |")
+        >= 3
+    )  # two problems and the parallel table
+
+
+def test_quick_batch_rows(quick_dir: Path) -> None:
+    _require("sk_hpsearch:GPBayesSearchCV")
+    records = _records(quick_dir)
+    assert any(
+        r["method"] == "gp_q8" and r["options"] == {"n_points": 8} for r in records
+    )
+    assert "## Batch size" in (quick_dir / "report.md").read_text()
+
+
+@pytest.mark.parametrize("name", list(FUNCTIONS))
+def test_synthetic_minimum_is_attained_and_estimator_clones(name: str) -> None:
+    argmin = {
+        "branin": {"x1": np.pi, "x2": 2.275},
+        "hartmann6": dict(
+            zip(
+                [f"x{i}" for i in range(1, 7)],
+                [0.20169, 0.150011, 0.476874, 0.275332, 0.311652, 0.6573],
+                strict=True,
+            )
+        ),
+        "levy10": {f"x{i}": 1.0 for i in range(1, 11)},
+        "adam": {"learning_rate": 1e-3, "adam_epsilon": 1e-10, "weight_decay": 1e-4},
+        "momentum": {"learning_rate": 10**-3.5, "momentum": 1 - 10**-2.5},
+        "mlp": {
+            "learning_rate": 1e-3,
+            "hidden_units": 256,
+            "activation": "relu",
+            "alpha": 1e-4,
+        },
+    }[name]
+    function = FUNCTIONS[name]
+    assert function.regret(argmin) == pytest.approx(0, abs=1e-5)
+    estimator = objective_estimator(function)(**argmin)
+    assert clone(estimator).get_params() == estimator.get_params()
+    assert estimator.fit(None).score(None) == pytest.approx(-function.f_min, abs=1e-5)
+
+
+def test_space_translations_keep_scales() -> None:
+    from scipy import stats
+
+    space = PROBLEMS["mlp_digits"].space
+    sk = sklearn_space(space)
+    assert isinstance(sk["activation"], list)
+    assert isinstance(sk["learning_rate_init"].dist, type(stats.loguniform))
+    assert isinstance(sk["beta_1"].dist, type(stats.uniform))  # as a user writes
+    pytest.importorskip("skopt")
+    assert skopt_space(space)["hidden_layer_sizes"].prior == "log-uniform"
+    pytest.importorskip("optuna")
+    assert optuna_space(space)["alpha"].log
+
+
+def test_best_so_far() -> None:
+    values = np.array([3.0, 1.0, 2.0, 0.5])
+    assert best_so_far(values, "min").tolist() == [3.0, 1.0, 1.0, 0.5]
+    assert best_so_far(values, "max").tolist() == [3.0, 3.0, 3.0, 3.0]
+
+
+def test_plan_caps_seeds_and_reuses_keys() -> None:
+    args = build_parser().parse_args(
+        [
+            *("--problems", "branin,svc_digits", "--seeds", "3", "--real-seeds", "2"),
+            *("--cap", "skopt=1", "--stages", "main"),
+        ]
+    )
+    specs = list(plan(args, ["random", "skopt"]))
+    counts = {
+        (p, m): sum(1 for s in specs if (s.problem, s.method) == (p, m))
+        for p in ("branin", "svc_digits")
+        for m in ("random", "skopt")
+    }
+    assert counts == {
+        ("branin", "random"): 3,
+        ("branin", "skopt"): 1,
+        ("svc_digits", "random"): 2,
+        ("svc_digits", "skopt"): 1,
+    }
+    assert len({s.key for s in specs}) == len(specs)
