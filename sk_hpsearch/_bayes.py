@@ -288,6 +288,7 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
                         "predicted_std": list(std),
                     },
                 )
+            evals.finish()
 
     def _n_initial(self, space: SearchSpace) -> int:
         if self.n_initial_points == "auto":

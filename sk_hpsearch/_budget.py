@@ -63,6 +63,14 @@ def budget_ladder(
 class BudgetedEvaluations(Evaluations):
     """:class:`Evaluations` where each candidate climbs a ladder of budgets.
 
+    Asynchronous successive halving (ASHA): a candidate at budget ``i`` is
+    promoted to budget ``i + 1`` once it ranks among the best
+    ``floor(n_i / reduction_factor)`` of the ``n_i`` finite scores seen at
+    budget ``i``, whenever that happens: right after its own fit, or when
+    later candidates have filled the rung. So at most a ``1 / reduction_factor``
+    share of each rung climbs, whatever the batch sizes, and :meth:`finish`
+    makes sure the best candidate reaches the full budget.
+
     Parameters
     ----------
     space, evaluate_candidates, metric, refit
@@ -90,10 +98,15 @@ class BudgetedEvaluations(Evaluations):
         self.resource = resource
         self.ladder = ladder
         self.reduction_factor = reduction_factor
+        self._params: list[dict] = []
+        self._extra: list[dict] = []
+        # Per rung: the candidates fitted there, their scores, those promoted.
+        self._members: list[list[int]] = [[] for _ in ladder]
         self._rung_scores: list[list[float]] = [[] for _ in ladder]
+        self._promoted: list[set[int]] = [set() for _ in ladder]
 
     def evaluate(self, X: np.ndarray, more_results: Mapping | None = None) -> None:
-        """Evaluate new canonical points ``X``, climbing the budget ladder.
+        """Fit new canonical points ``X`` at the smallest budget, then promote.
 
         Parameters
         ----------
@@ -106,41 +119,58 @@ class BudgetedEvaluations(Evaluations):
         if not len(X):
             return
         more_results = dict(more_results or {})
-        params = self.space.decode(X)
-        scores = np.full(len(X), np.nan)
-        active = np.arange(len(X))
-        for rung, budget in enumerate(self.ladder):
-            batch = [{**params[i], self.resource: budget} for i in active]
-            extra = {k: [v[i] for i in active] for k, v in more_results.items()}
-            extra["n_resources"] = [budget] * len(active)
-            self.results = self._evaluate(batch, more_results=extra)
-            new = np.asarray(
-                self.results[self._score_key(self.results)][-len(active) :],
-                dtype=float,
-            )
-            scores[active] = new
-            self._rung_scores[rung].extend(new)
-            active = active[self._promoted(rung, new)]
-            if not len(active):
-                break
-        self._record(X, scores)
+        ids = list(range(len(self), len(self) + len(X)))
+        self._params.extend(self.space.decode(X))
+        self._extra.extend(
+            {k: v[j] for k, v in more_results.items()} for j in range(len(X))
+        )
+        self._record(X, np.full(len(X), np.nan))
+        self._fit_at(0, ids)
+        for rung in range(len(self.ladder) - 1):
+            promoted = self._promotable(rung)
+            if promoted:
+                self._promoted[rung].update(promoted)
+                self._fit_at(rung + 1, promoted)
 
-    def _promoted(self, rung: int, new: np.ndarray) -> np.ndarray:
-        """Which of ``new`` rank in the top ``ceil(n / reduction_factor)``.
+    def finish(self) -> None:
+        """Promote the best candidates until one is trained on the full budget."""
+        last = len(self.ladder) - 1
+        while not np.isfinite(self._rung_scores[last]).any():
+            rungs = [r for r in range(last) if np.isfinite(self._rung_scores[r]).any()]
+            if not rungs:
+                return
+            rung = rungs[-1]
+            scores = np.asarray(self._rung_scores[rung], dtype=float)
+            for j in np.argsort(-np.where(np.isfinite(scores), scores, -np.inf)):
+                candidate = self._members[rung][j]
+                if candidate not in self._promoted[rung]:
+                    self._promoted[rung].add(candidate)
+                    self._fit_at(rung + 1, [candidate])
+                    break
+            else:
+                return
 
-        ``n`` counts every finite score seen at this rung, earlier batches
-        included, so the first candidates are promoted freely and later ones
-        must beat the record; a non-finite score is never promoted.
-        """
-        if rung == len(self.ladder) - 1:
-            return np.zeros(len(new), dtype=bool)
-        seen = np.asarray(self._rung_scores[rung], dtype=float)
-        seen = np.sort(seen[np.isfinite(seen)])[::-1]
-        if not len(seen):
-            return np.zeros(len(new), dtype=bool)
-        keep = math.ceil(len(seen) / self.reduction_factor)
-        threshold = seen[keep - 1]
-        return np.isfinite(new) & (new >= threshold)
+    def _fit_at(self, rung: int, ids: list[int]) -> None:
+        """Fit candidates ``ids`` with the budget of ``rung``."""
+        budget = self.ladder[rung]
+        batch = [{**self._params[i], self.resource: budget} for i in ids]
+        extra = {k: [self._extra[i][k] for i in ids] for k in self._extra[ids[0]]}
+        extra["n_resources"] = [budget] * len(ids)
+        self.results = self._evaluate(batch, more_results=extra)
+        key = self._score_key(self.results)
+        new = np.asarray(self.results[key][-len(ids) :], dtype=float)
+        self.scores[ids] = new  # the score at the largest budget reached
+        self._members[rung].extend(ids)
+        self._rung_scores[rung].extend(new)
+
+    def _promotable(self, rung: int) -> list[int]:
+        """Candidates of ``rung`` in its top ``floor(n / reduction_factor)``."""
+        scores = np.asarray(self._rung_scores[rung], dtype=float)
+        finite = np.isfinite(scores)
+        keep = int(finite.sum() // self.reduction_factor)
+        order = np.argsort(-np.where(finite, scores, -np.inf), kind="stable")[:keep]
+        members = self._members[rung]
+        return [members[j] for j in order if members[j] not in self._promoted[rung]]
 
 
 def best_full_budget_index(results: Mapping, metric: str) -> int | None:

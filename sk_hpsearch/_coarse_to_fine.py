@@ -245,6 +245,7 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
                 )
                 best_before = evals.best_index()
                 evals.evaluate(X, more_results={"round": [r + 1] * len(X)})
+            evals.finish()
 
     def _next_region(self, space, evals, region: Region, improved: bool) -> Region:
         """Apply the success/failure rule to the side, then zoom on the best."""

@@ -137,6 +137,9 @@ class Evaluations:
         key = self._score_key(self.results)
         self._record(X, np.asarray(self.results[key][-len(X) :], dtype=float))
 
+    def finish(self) -> None:
+        """Complete pending work at the end of a search (nothing to do here)."""
+
     def _record(self, X: np.ndarray, scores: np.ndarray) -> None:
         """Append evaluated points and their scores."""
         self.X = np.vstack([self.X, X])

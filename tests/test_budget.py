@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
 import numpy as np
@@ -132,3 +133,18 @@ def test_auto_max_resources_needs_a_number(cls):
         search.fit(X, y)
     search.set_params(max_resources=9, n_iter=3).fit(X, y)
     assert max(search.cv_results_["n_resources"]) == 9
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+def test_few_candidates_climb_each_rung(cls):
+    X, y = classification_data()
+    search = budgeted(cls, n_iter=27).fit(X, y)
+    n_res = np.asarray(search.cv_results_["n_resources"])
+    counts = [int((n_res == budget).sum()) for budget in (1, 3, 9, 27)]
+    assert counts[0] == 27
+    # A candidate promoted while in the top third may later drop out of it,
+    # so a rung can hold a little more than a third of the one below (ASHA).
+    for lower, upper in itertools.pairwise(counts):
+        assert 1 <= upper <= lower / 2
+    # Far fewer resources than training the 27 candidates fully.
+    assert n_res.sum() <= 27 * 27 / 4
