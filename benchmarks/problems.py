@@ -16,7 +16,7 @@ from a module listed in :data:`PLUGIN_MODULES`; such a module is imported by
 :func:`load_plugins` if it exists, and its own import errors (torch or skorch
 missing) make it silently absent. A skorch task would look like::
 
-    # benchmarks/skorch_problems.py
+    # benchmarks/skorch_task.py (the real one registers skorch_mlp_digits)
     from benchmarks.problems import Problem, register_problem
     from benchmarks.space import floats, ints
 
@@ -65,7 +65,7 @@ __all__ = [
 ]
 
 #: Modules imported by :func:`load_plugins` (if present) to register problems.
-PLUGIN_MODULES: tuple[str, ...] = ("benchmarks.skorch_problems",)
+PLUGIN_MODULES: tuple[str, ...] = ("benchmarks.skorch_task",)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ Reads ``results.jsonl`` and ``environment.json`` from a results directory and
 writes ``report.md``, ``curves.png`` (best-so-far curves, median and
 inter-quartile band over seeds) and ``overhead.png``. Records are grouped by
 what they are, not by the stage that produced them: the main tables use every
-``n_jobs=1`` run at the most common ``n_iter`` of the ``main`` stage.
+``n_jobs=1`` run at the most common ``n_iter`` of the ``main`` stage (except
+the parallel study's, which have seeds of their own).
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def _fmt(x: float, kind: str) -> str:
     if math.isinf(x):
         return "inf" if x > 0 else "-inf"
     if kind == "score":
-        return f"{x:.4f}"
+        return f"{round(x, 4) + 0.0:.4f}"  # + 0.0: no "-0.0000"
     if kind == "time":
         return f"{x:.2f}" if abs(x) >= 0.01 else f"{x:.3f}"
     if kind == "ratio":
@@ -678,14 +679,19 @@ def write_report(out_dir: Path) -> Path:
         "",
     ]
     if n_iter is not None:
-        main = [r for r in records if r["n_jobs"] == 1 and r["n_iter"] == n_iter]
+        # The parallel study's n_jobs=1 runs use seeds of their own: left out.
+        main = [
+            r
+            for r in records
+            if r["n_jobs"] == 1 and r["n_iter"] == n_iter and r["stage"] != "parallel"
+        ]
         runs = _group([r for r in main if r["method"] in methods], "problem", "method")
         tables, medians = _main_tables(runs, n_iter, methods)
         lines += _summary(medians, methods)
         lines += ["## Per problem", "", *tables]
         _plot_curves(runs, n_iter, methods, out_dir / "curves.png")
     lines += _overhead_section(records, methods)
-    lines += _parallel_section(records, methods)
+    lines += _parallel_section(records, [*methods, "gp_q8"])
     lines += _batch_section(records)
     lines += _anomalies(all_records)
     lines += _environment_section(env, records)

@@ -188,6 +188,19 @@ class TunableNetMixin:
             self.__dict__.pop("_device_request_", None)
         super().__setattr__(name, value)
 
+    def __getstate__(self):
+        state = super().__getstate__()
+        request = state.get("device")
+        if needs_slot(request) or (
+            isinstance(request, str) and request in DEVICE_MODES
+        ):
+            # skorch's __setstate__ reads "device" as a torch device: give it a
+            # real one, and keep the request aside (an unfitted net, say, on
+            # its way to a joblib worker).
+            state["_device_request_"] = request
+            state["device"] = "cpu"
+        return state
+
     def get_params(self, deep=True, **kwargs):
         """Get the parameters of the net (the ``device`` request, not its resolution).
 

@@ -10,6 +10,7 @@ import pickle
 import runpy
 import sys
 import warnings
+from copy import deepcopy
 from pathlib import Path
 
 import numpy as np
@@ -191,7 +192,7 @@ def _scores(search) -> dict:
 @pytest.mark.parametrize("search_cls", SEARCHES)
 def test_same_random_state_same_cv_results_with_one_or_two_workers(search_cls, digits):
     X, y = digits
-    net = classifier(random_state=0)
+    net = classifier(random_state=0, device="round-robin")
     results = []
     for n_jobs in (1, 2):
         search = search_cls(
@@ -296,6 +297,16 @@ def test_device_request_resolves_in_fit_and_stays_a_parameter(request_, digits):
     restored = pickle.loads(pickle.dumps(net))
     assert restored.device == "cpu" and restored.get_params()["device"] == request_
     np.testing.assert_array_equal(restored.predict(X), net.predict(X))
+
+
+@pytest.mark.parametrize("request_", ["auto", "round-robin", ["cpu", "cpu"]])
+def test_unfitted_net_with_a_device_request_pickles(request_, digits):
+    X, y = digits
+    net = classifier(device=request_, max_epochs=1)
+    for copy in (pickle.loads(pickle.dumps(net)), deepcopy(net)):
+        assert copy.get_params()["device"] == request_
+        assert copy.fit(X, y).device == "cpu"
+        assert copy.get_params()["device"] == request_
 
 
 def test_setting_the_device_replaces_the_request(digits):
