@@ -1,6 +1,6 @@
 """Command line of the benchmark: ``python -m benchmarks``.
 
-Four studies ("stages"), run one search at a time:
+Five studies ("stages"), run one search at a time:
 
 ``main``
     Every problem x method x seed at ``--n-iter`` evaluations, ``n_jobs=1``.
@@ -12,6 +12,11 @@ Four studies ("stages"), run one search at a time:
 ``batch``
     ``GPBayesSearchCV`` with ``n_points=1`` versus ``n_points=8`` at equal
     evaluations on ``--batch-problems``.
+``budget``
+    Learning-curve budgets: on ``--budget-problems`` (problems with a
+    resource, e.g. a skorch net's ``max_epochs``), our searches with and
+    without a budget, and ``RandomizedSearchCV``, at ``--budget-n-iter``
+    candidates; the records count the epochs (or trees) trained.
 
 Raw records go to ``OUT/results.jsonl`` (runs already there are reused, so an
 interrupted run resumes), then ``OUT/report.md``, ``OUT/curves.png`` and
@@ -27,7 +32,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from benchmarks.environment import describe_environment
-from benchmarks.methods import MAIN_METHODS, METHODS, missing_requirement
+from benchmarks.methods import (
+    BUDGET_METHODS,
+    MAIN_METHODS,
+    METHODS,
+    missing_requirement,
+)
 from benchmarks.problems import PROBLEMS, load_plugins
 from benchmarks.report import write_report
 from benchmarks.runner import RunSpec, run_all
@@ -49,6 +59,9 @@ QUICK = {
     "parallel_seeds": 1,
     "batch_problems": "branin",
     "batch_seeds": 1,
+    "budget_problems": "hgb_cancer",
+    "budget_seeds": 1,
+    "budget_n_iter": 6,
 }
 
 
@@ -85,7 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add = parser.add_argument
     add("--problems", default=None, help="comma list (default: all)")
-    add("--methods", default=",".join(MAIN_METHODS), help="comma list")
+    add(
+        "--methods",
+        default=",".join(dict.fromkeys(MAIN_METHODS + BUDGET_METHODS)),
+        help="comma list (budgeted ones run only in the budget stage)",
+    )
     add("--seeds", type=int, default=10, help="seeds for synthetic problems")
     add("--real-seeds", type=int, default=5, help="seeds for real tasks")
     add(
@@ -103,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="at most N seeds for METHOD on real tasks (default: --cap)",
     )
     add("--n-iter", type=int, default=50, help="evaluations per search")
-    add("--stages", default="main,overhead,parallel,batch", help="comma list")
+    add("--stages", default="main,overhead,parallel,batch,budget", help="comma list")
     add("--overhead-problem", default="hartmann6")
     add("--overhead-sizes", default="50,100,200")
     add("--overhead-seeds", type=int, default=1)
@@ -111,6 +128,13 @@ def build_parser() -> argparse.ArgumentParser:
     add("--parallel-seeds", type=int, default=1)
     add("--batch-problems", default="hartmann6,mlp")
     add("--batch-seeds", type=int, default=5)
+    add(
+        "--budget-problems",
+        default=None,
+        help="comma list (default: every problem with a resource)",
+    )
+    add("--budget-seeds", type=int, default=5)
+    add("--budget-n-iter", type=int, default=27)
     add("--out", type=Path, default=Path("benchmarks/results"))
     add("--quick", action="store_true", help="a smoke run of a few seconds")
     add("--report-only", action="store_true", help="only rebuild the report")
@@ -130,7 +154,7 @@ def plan(args: argparse.Namespace, methods: list[str]) -> Iterator[RunSpec]:
     args : argparse.Namespace
         Parsed command line.
     methods : list of str
-        Available methods of the main comparison.
+        Available methods (the budgeted ones run only in the budget stage).
 
     Yields
     ------
@@ -138,6 +162,9 @@ def plan(args: argparse.Namespace, methods: list[str]) -> Iterator[RunSpec]:
         One search to run.
     """
     stages = _names(args.stages)
+    budgeted = [m for m in methods if METHODS[m].budgeted]
+    budget_study = [m for m in BUDGET_METHODS if m in methods]
+    methods = [m for m in methods if m not in budgeted]
     caps = _caps(args.cap)
     real_caps = {**caps, **_caps(args.real_cap)}
     problems = _names(args.problems) if args.problems else list(PROBLEMS)
@@ -188,6 +215,17 @@ def plan(args: argparse.Namespace, methods: list[str]) -> Iterator[RunSpec]:
             for name in _names(args.batch_problems):
                 for method in ("gp", "gp_q8"):
                     yield RunSpec("batch", name, method, seed, args.n_iter)
+    if "budget" in stages:
+        names = (
+            _names(args.budget_problems)
+            if args.budget_problems is not None
+            else [p for p in problems if PROBLEMS[p].resource is not None]
+        )
+        for seed in range(args.budget_seeds):
+            for name in names:
+                for method in budget_study:
+                    if seed < seeds_of(method, args.budget_seeds, name):
+                        yield RunSpec("budget", name, method, seed, args.budget_n_iter)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -213,7 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     load_plugins()
     requested = _names(args.methods)
     unknown = [m for m in requested if m not in METHODS] + [
-        p for p in _names(args.problems or "") if p not in PROBLEMS
+        p
+        for p in _names(args.problems or "") + _names(args.budget_problems or "")
+        if p not in PROBLEMS
     ]
     if unknown:
         print(f"unknown methods or problems: {unknown}", file=sys.stderr)

@@ -21,7 +21,14 @@ import numpy as np
 
 from benchmarks.problems import Problem
 
-__all__ = ["Evaluations", "best_so_far", "extract_evaluations", "problem_values"]
+__all__ = [
+    "Evaluations",
+    "best_so_far",
+    "extract_evaluations",
+    "full_budget_values",
+    "problem_values",
+    "resources_used",
+]
 
 
 @dataclass
@@ -38,12 +45,23 @@ class Evaluations:
         Sum over candidates of ``n_splits * (mean_fit_time + mean_score_time)``.
     refit_time : float
         Time of the final refit (0 when none).
+    n_splits : int
+        Cross-validation folds of every evaluation.
+    n_resources : ndarray of shape (n_evals,) or None
+        Training budget of each evaluation, for searches with a learning-curve
+        budget (``cv_results_["n_resources"]``); None otherwise.
+    score_std : ndarray of shape (n_evals,) or None
+        Standard deviation of the test score over folds (None when the
+        search does not report it).
     """
 
     params: list[dict[str, Any]]
     scores: np.ndarray
     cv_time: float
     refit_time: float
+    n_splits: int = 1
+    n_resources: np.ndarray | None = None
+    score_std: np.ndarray | None = None
 
 
 def _nansum(values: Any) -> float:
@@ -65,6 +83,7 @@ def extract_evaluations(search: Any) -> Evaluations:
     """
     refit_time = float(getattr(search, "refit_time_", 0.0) or 0.0)
     n_splits = int(search.n_splits_)
+    n_resources = score_std = None
     if hasattr(search, "study_"):  # OptunaSearchCV
         trials = sorted(search.study_.trials, key=lambda t: t.number)
         params = [dict(t.params) for t in trials]
@@ -79,8 +98,69 @@ def extract_evaluations(search: Any) -> Evaluations:
         scores = np.asarray(results["mean_test_score"], dtype=float)
         fit = results["mean_fit_time"]
         score = results["mean_score_time"]
+        if "n_resources" in results:
+            n_resources = np.asarray(results["n_resources"], dtype=float)
+        score_std = np.asarray(results["std_test_score"], dtype=float)
     cv_time = n_splits * (_nansum(fit) + _nansum(score))
-    return Evaluations(params, scores, cv_time, refit_time)
+    return Evaluations(
+        params, scores, cv_time, refit_time, n_splits, n_resources, score_std
+    )
+
+
+def full_budget_values(
+    values: np.ndarray, evaluations: Evaluations, goal: Literal["min", "max"]
+) -> np.ndarray:
+    """Return ``values`` with the evaluations below the full budget made worst.
+
+    A budgeted search's best candidate is chosen among its full-budget fits
+    (a short training run is a noisy, pessimistic estimate), so its
+    best-so-far curve is too.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_evals,)
+        Per-evaluation values from :func:`problem_values`.
+    evaluations : Evaluations
+        Where the budgets are read.
+    goal : {"min", "max"}
+        Whether lower or higher is better.
+
+    Returns
+    -------
+    ndarray of shape (n_evals,)
+        ``values`` unchanged without budgets.
+    """
+    budgets = evaluations.n_resources
+    if budgets is None:
+        return values
+    worst = np.inf if goal == "min" else -np.inf
+    return np.where(budgets == budgets.max(), values, worst)
+
+
+def resources_used(evaluations: Evaluations, full: int) -> tuple[int, int]:
+    """Return the budget units trained in all, and their count without budgets.
+
+    Parameters
+    ----------
+    evaluations : Evaluations
+        A search of a problem with a resource (e.g. epochs).
+    full : int
+        The resource's full value.
+
+    Returns
+    -------
+    used : int
+        Sum over every fit of every fold of its budget, plus the refit's.
+    everything_full : int
+        The same with every candidate trained on the full budget.
+    """
+    budgets = evaluations.n_resources
+    if budgets is None:
+        budgets = np.full(len(evaluations.scores), float(full))
+    refit = full if evaluations.refit_time > 0 else 0
+    n_candidates = int(np.sum(budgets == budgets.min()))
+    used = evaluations.n_splits * float(np.sum(budgets)) + refit
+    return int(used), evaluations.n_splits * n_candidates * full + refit
 
 
 def problem_values(problem: Problem, evaluations: Evaluations) -> np.ndarray:

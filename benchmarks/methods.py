@@ -35,9 +35,12 @@ from sklearn.base import BaseEstimator
 
 from benchmarks.space import Param
 
-__all__ = ["METHODS", "Method", "available_methods"]
+__all__ = ["BUDGET", "BUDGET_METHODS", "METHODS", "Method", "available_methods"]
 
 Builder = Callable[..., BaseEstimator]
+
+#: Learning-curve budget of the budgeted methods: rungs ``max / 3**k`` down to 1.
+BUDGET: dict[str, Any] = {"min_resources": 1, "reduction_factor": 3}
 
 
 @dataclass(frozen=True)
@@ -56,9 +59,13 @@ class Method:
         ``"module"`` or ``"module:attribute"`` that must import.
     build : callable
         ``build(estimator, space, *, n_iter, cv, seed, n_jobs)`` returning an
-        unfitted search estimator.
+        unfitted search estimator (budgeted methods also take ``resource``
+        and ``max_resources``).
     options : dict
         Extra keyword arguments recorded with the results (e.g. ``n_points``).
+    budgeted : bool, default=False
+        Whether it searches with a learning-curve budget: it runs only on
+        problems with a ``resource``, in the budget study.
     """
 
     name: str
@@ -67,6 +74,7 @@ class Method:
     requires: tuple[str, ...]
     build: Builder
     options: dict[str, Any] = field(default_factory=dict)
+    budgeted: bool = False
 
     def is_available(self) -> bool:
         """Return whether every required module (and attribute) imports."""
@@ -304,6 +312,7 @@ def _ours(class_name: str, **options: Any) -> Builder:
         cv: Any,
         seed: int,
         n_jobs: int | None,
+        **budget: Any,
     ) -> BaseEstimator:
         import sk_hpsearch
 
@@ -316,6 +325,7 @@ def _ours(class_name: str, **options: Any) -> Builder:
             n_jobs=n_jobs,
             random_state=seed,
             **options,
+            **budget,
         )
 
     return build
@@ -362,11 +372,33 @@ METHODS: dict[str, Method] = {
             _ours("GPBayesSearchCV", n_points=8),
             {"n_points": 8},
         ),
+        Method(
+            "c2f_budget",
+            "CoarseToFineSearchCV, budget",
+            True,
+            ("sk_hpsearch:CoarseToFineSearchCV",),
+            _ours("CoarseToFineSearchCV", **BUDGET),
+            BUDGET,
+            budgeted=True,
+        ),
+        Method(
+            "gp_budget",
+            "GPBayesSearchCV, budget",
+            True,
+            ("sk_hpsearch:GPBayesSearchCV",),
+            _ours("GPBayesSearchCV", **BUDGET),
+            BUDGET,
+            budgeted=True,
+        ),
     ]
 }
 
-#: Methods of the main comparison (``gp_q8`` only runs in the batch study).
+#: Methods of the main comparison (``gp_q8`` only runs in the batch study, the
+#: budgeted ones only in the budget study).
 MAIN_METHODS = ("random", "skopt", "optuna_tpe", "optuna_gp", "c2f", "gp")
+
+#: Methods of the budget study: full training, and the same searches budgeted.
+BUDGET_METHODS = ("random", "c2f", "gp", "c2f_budget", "gp_budget")
 
 
 def available_methods(names: tuple[str, ...] | list[str]) -> list[str]:

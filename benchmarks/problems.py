@@ -91,6 +91,10 @@ class Problem:
         One line for the report.
     function : TestFunction, default=None
         For synthetic problems, the true function (for regret).
+    resource : tuple of (str, int), default=None
+        ``(parameter, full value)`` of an estimator parameter that acts as a
+        training budget (e.g. ``("max_epochs", 27)``): the budget study runs
+        the budgeted methods on problems that have one.
     """
 
     name: str
@@ -101,6 +105,7 @@ class Problem:
     cv: Any = 3
     description: str = ""
     function: TestFunction | None = None
+    resource: tuple[str, int] | None = None
 
     @property
     def goal(self) -> Literal["min", "max"]:
@@ -209,6 +214,7 @@ register_problem(
         ),
         cv=_STRATIFIED,
         description="HistGradientBoosting (20 trees) on breast cancer, accuracy",
+        resource=("max_iter", 20),
     )
 )
 register_problem(

@@ -513,6 +513,74 @@ def _batch_section(records: list[Record]) -> list[str]:
     ]
 
 
+def _budget_rows(runs: list[Record], full: list[Record]) -> list[str]:
+    """One row of the budget table: quality, noise, budget units, time."""
+    resources = _quartiles([r["resources"] for r in runs])[0]
+    everything = _quartiles([r["resources_full"] for r in runs])[0]
+    finals = [_value(r, "final") for r in runs]
+    delta = _quartiles(finals)[0] - _quartiles([_value(r, "final") for r in full])[0]
+    return [
+        _label(runs[0]["method"]),
+        str(len(runs)),
+        *_med_iqr(finals, "score"),
+        _fmt(delta, "score") if full else "-",
+        _fmt(_quartiles([r.get("final_sem", math.nan) for r in runs])[0], "score"),
+        f"{resources:.0f}",
+        _fmt(_ratio(everything, resources), "ratio"),
+        _fmt(_quartiles([r["wall_time"] for r in runs])[0], "time"),
+    ]
+
+
+def _budget_section(records: list[Record]) -> list[str]:
+    stage = [r for r in records if r["stage"] == "budget" and "resources" in r]
+    if not stage:
+        return []
+    lines = [
+        "## Learning-curve budgets",
+        "",
+        "Each search tries the same number of candidates; the budgeted ones "
+        "(`min_resources=1`, `reduction_factor=3`) train every candidate on a "
+        "small budget first and continue only the promising ones "
+        "(asynchronous successive halving). *Best CV* is the best full-budget "
+        "score; *Δ vs full* is the difference of its median from the same "
+        "search without a budget; *CV s.e.* is the median standard error of "
+        "the best candidate's CV score over folds (the noise of one "
+        "evaluation); *units* are epochs or trees trained over every fit of "
+        "every fold plus the refit, and *fewer* is how many times fewer than "
+        "training every candidate on the full budget.",
+        "",
+    ]
+    for problem in dict.fromkeys(r["problem"] for r in stage):
+        sel = [r for r in stage if r["problem"] == problem]
+        n_iter = sel[0]["n_iter"]
+        groups = _group([r for r in sel if r["n_iter"] == n_iter], "method")
+        rows = []
+        for (method,), runs in groups.items():
+            unbudgeted = method.removesuffix("_budget")
+            full = groups.get((unbudgeted,), []) if unbudgeted != method else []
+            rows.append(_budget_rows(runs, full))
+        name, units = PROBLEMS[problem].resource if problem in PROBLEMS else ("", 0)
+        lines += [
+            f"### {problem}: `{name}` up to {units}, n_iter={n_iter}",
+            "",
+            *_table(
+                [
+                    "method",
+                    "seeds",
+                    "best CV median",
+                    "best CV IQR",
+                    "Δ vs full",
+                    "CV s.e.",
+                    "units",
+                    "fewer",
+                    "wall (s)",
+                ],
+                rows,
+            ),
+        ]
+    return lines
+
+
 def _anomalies(records: list[Record]) -> list[str]:
     bad = [r for r in records if r["error"] is not None]
     short = [
@@ -662,7 +730,11 @@ def write_report(out_dir: Path) -> Path:
     env = json.loads(env_path.read_text()) if env_path.exists() else {}
     n_iter = _main_n_iter(records)
     methods = [m for m in MAIN_METHODS if any(r["method"] == m for r in records)]
-    methods += sorted({r["method"] for r in records} - set(MAIN_METHODS) - {"gp_q8"})
+    methods += sorted(
+        {r["method"] for r in records if not METHODS[r["method"]].budgeted}
+        - set(MAIN_METHODS)
+        - {"gp_q8"}
+    )
     lines = [
         "# sk_hpsearch benchmark report",
         "",
@@ -693,6 +765,7 @@ def write_report(out_dir: Path) -> Path:
     lines += _overhead_section(records, methods)
     lines += _parallel_section(records, [*methods, "gp_q8"])
     lines += _batch_section(records)
+    lines += _budget_section(records)
     lines += _anomalies(all_records)
     lines += _environment_section(env, records)
     _plot_overhead(records, methods, out_dir / "overhead.png")

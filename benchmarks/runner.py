@@ -24,7 +24,13 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from benchmarks.environment import source_digest
-from benchmarks.measures import best_so_far, extract_evaluations, problem_values
+from benchmarks.measures import (
+    best_so_far,
+    extract_evaluations,
+    full_budget_values,
+    problem_values,
+    resources_used,
+)
 from benchmarks.methods import METHODS
 from benchmarks.problems import PROBLEMS, Problem
 
@@ -132,9 +138,13 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
         ``cpu_time`` (of this process: robust to other load on the machine
         when ``n_jobs=1``), ``cv_time``, ``refit_time``, ``overhead``,
         per-evaluation ``values`` (regret or CV score, None for failures),
-        ``final`` and ``half``
-        best-so-far values, ``best_params`` and ``error`` (None, or the
-        exception when the search raised).
+        ``final`` and ``half`` best-so-far values (of full-budget fits only,
+        for budgeted searches), ``final_sem`` (the standard error of the
+        final CV score over folds), ``best_params``, ``n_fits`` (rows of
+        ``cv_results_``; ``n_evals`` counts candidates), for problems with
+        a resource ``resources`` and ``resources_full`` (budget units
+        trained, and what training every candidate fully would take), and
+        ``error`` (None, or the exception when the search raised).
     """
     problem, method = PROBLEMS[spec.problem], METHODS[spec.method]
     record: dict[str, Any] = {
@@ -162,6 +172,7 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
             cv=problem.cv,
             seed=spec.seed,
             n_jobs=spec.n_jobs,
+            **_budget_options(problem, method),
         )
         with threadpool_limits(limits=1), warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -176,10 +187,22 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
         return record
     evaluations = extract_evaluations(search)
     values = problem_values(problem, evaluations)
-    curve = best_so_far(values, problem.goal)
-    order = np.argsort(values) if problem.goal == "min" else np.argsort(-values)
+    judged = full_budget_values(values, evaluations, problem.goal)
+    curve = best_so_far(judged, problem.goal)
+    order = np.argsort(judged) if problem.goal == "min" else np.argsort(-judged)
+    if len(values) and evaluations.score_std is not None:
+        # The CV standard error of the best evaluation: the noise of "final".
+        best_std = evaluations.score_std[order[0]]
+        record["final_sem"] = float(best_std / np.sqrt(evaluations.n_splits))
+    if problem.resource is not None:
+        used, everything_full = resources_used(evaluations, problem.resource[1])
+        record.update(resources=used, resources_full=everything_full)
+    n_budgets = evaluations.n_resources
     record.update(
-        n_evals=len(values),
+        n_evals=len(values)
+        if n_budgets is None
+        else int(np.sum(n_budgets == n_budgets.min())),
+        n_fits=len(values),
         wall_time=wall,
         cpu_time=cpu,
         cv_time=evaluations.cv_time,
@@ -195,6 +218,19 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
         else None,
     )
     return record
+
+
+def _budget_options(problem: Problem, method: Any) -> dict[str, Any]:
+    """The ``resource`` and ``max_resources`` a budgeted method needs."""
+    if not method.budgeted:
+        return {}
+    if problem.resource is None:
+        raise ValueError(
+            f"method {method.name!r} needs a problem with a resource; "
+            f"{problem.name!r} has none"
+        )
+    name, full = problem.resource
+    return {"resource": name, "max_resources": full}
 
 
 def _plain(value: Any) -> Any:

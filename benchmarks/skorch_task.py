@@ -84,7 +84,7 @@ def load_digits_float32(n_samples: int = 600) -> tuple[np.ndarray, np.ndarray]:
 
 
 def make_skorch_problem(
-    n_samples: int = 600, max_epochs: int = 10, name: str = "skorch_mlp_digits"
+    n_samples: int = 600, max_epochs: int = 27, name: str = "skorch_mlp_digits"
 ) -> Problem:
     """The skorch MLP tuning task as a benchmark :class:`Problem`.
 
@@ -92,9 +92,10 @@ def make_skorch_problem(
     ----------
     n_samples : int, default=600
         Digits used (a fixed subset).
-    max_epochs : int, default=10
+    max_epochs : int, default=27
         Epochs of every fit (SGD, no internal validation split: the
-        cross-validation is the validation).
+        cross-validation is the validation); the problem's resource, so that
+        the budget study trains on 1, 3, 9 and 27 epochs.
     name : str, default="skorch_mlp_digits"
         Problem name.
 
@@ -132,6 +133,7 @@ def make_skorch_problem(
         description=(
             f"skorch MLP (SGD, {max_epochs} epochs) on {n_samples} digits, accuracy"
         ),
+        resource=("max_epochs", max_epochs),
     )
 
 

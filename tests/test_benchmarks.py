@@ -27,8 +27,14 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # `benchmarks` is a top-level folder, not installed
 
 from benchmarks.cli import build_parser, plan  # noqa: E402
-from benchmarks.measures import best_so_far  # noqa: E402
+from benchmarks.measures import (  # noqa: E402
+    Evaluations,
+    best_so_far,
+    full_budget_values,
+    resources_used,
+)
 from benchmarks.methods import (  # noqa: E402
+    BUDGET,
     METHODS,
     optuna_space,
     sklearn_space,
@@ -100,7 +106,10 @@ def test_quick_writes_report_raw_file_and_figures(quick_dir: Path) -> None:
     assert records and all(r["error"] is None for r in records)
     for r in records:
         assert r["n_evals"] == r["n_iter"]
-        assert r["problem"] in ("branin", "enet_diabetes")
+        expected = (
+            ("hgb_cancer",) if r["stage"] == "budget" else ("branin", "enet_diabetes")
+        )
+        assert r["problem"] in expected
         if r["goal"] == "min":
             assert r["final"] >= 0
 
@@ -131,6 +140,66 @@ def test_quick_batch_rows(quick_dir: Path) -> None:
         r["method"] == "gp_q8" and r["options"] == {"n_points": 8} for r in records
     )
     assert "## Batch size" in (quick_dir / "report.md").read_text()
+
+
+def test_quick_budget_rows(quick_dir: Path) -> None:
+    _require("sk_hpsearch:GPBayesSearchCV")
+    records = [r for r in _records(quick_dir) if r["stage"] == "budget"]
+    by_method = {r["method"]: r for r in records}
+    assert set(by_method) == {"random", "c2f", "gp", "c2f_budget", "gp_budget"}
+    for name in ("c2f_budget", "gp_budget"):
+        budgeted, full = by_method[name], by_method[name.removesuffix("_budget")]
+        assert budgeted["options"] == BUDGET
+        assert budgeted["n_fits"] > budgeted["n_evals"] == budgeted["n_iter"]
+        assert budgeted["resources"] < budgeted["resources_full"]
+        assert full["resources"] == full["resources_full"]
+        assert budgeted["resources_full"] == full["resources_full"]
+        assert 0 <= budgeted["final_sem"] < 0.1
+    report = (quick_dir / "report.md").read_text()
+    assert "## Learning-curve budgets" in report
+    assert "### hgb_cancer: `max_iter` up to 20, n_iter=6" in report
+
+
+def test_full_budget_values_and_resources_used() -> None:
+    evaluations = Evaluations(
+        params=[{}] * 5,
+        scores=np.array([0.5, 0.6, 0.7, 0.8, 0.9]),
+        cv_time=0.0,
+        refit_time=1.0,
+        n_splits=3,
+        n_resources=np.array([1.0, 1.0, 1.0, 3.0, 9.0]),
+    )
+    values = evaluations.scores
+    assert full_budget_values(values, evaluations, "max").tolist() == [
+        *[-np.inf] * 4,
+        0.9,
+    ]
+    assert full_budget_values(values, evaluations, "min")[:4].tolist() == [np.inf] * 4
+    # 3 folds x (1 + 1 + 1 + 3 + 9) epochs + a 9-epoch refit, against 3 x 3 x 9 + 9
+    assert resources_used(evaluations, 9) == (54, 90)
+    unbudgeted = Evaluations([{}] * 2, np.array([0.1, 0.2]), 0.0, 0.0, 3)
+    assert full_budget_values(unbudgeted.scores, unbudgeted, "max") is unbudgeted.scores
+    assert resources_used(unbudgeted, 9) == (54, 54)
+
+
+def test_plan_runs_budgeted_methods_only_in_the_budget_stage() -> None:
+    args = build_parser().parse_args(
+        [
+            *("--problems", "branin,hgb_cancer", "--seeds", "1", "--real-seeds", "1"),
+            *("--stages", "main,budget", "--budget-seeds", "2"),
+        ]
+    )
+    specs = list(plan(args, ["random", "gp", "gp_budget"]))
+    main = {(s.problem, s.method) for s in specs if s.stage == "main"}
+    assert main == {(p, m) for p in ("branin", "hgb_cancer") for m in ("random", "gp")}
+    budget = [
+        (s.problem, s.method, s.seed, s.n_iter) for s in specs if s.stage == "budget"
+    ]
+    assert budget == [
+        ("hgb_cancer", m, seed, 27)
+        for seed in (0, 1)
+        for m in ("random", "gp", "gp_budget")
+    ]
 
 
 @pytest.mark.parametrize("name", list(FUNCTIONS))
