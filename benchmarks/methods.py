@@ -108,92 +108,61 @@ def missing_requirement(method: Method) -> str | None:
 # --- space translations --------------------------------------------------
 
 
-def sklearn_space(space: tuple[Param, ...]) -> dict[str, Any]:
-    """Translate a space to ``RandomizedSearchCV`` distributions (scipy.stats).
-
-    Parameters
-    ----------
-    space : tuple of Param
-        The library-neutral space.
-
-    Returns
-    -------
-    dict
-        Parameter name to the library's distribution (or list of choices).
-    """
-    out: dict[str, Any] = {}
-    for p in space:
-        if p.kind == "categorical":
-            out[p.name] = list(p.choices)
-        elif p.kind == "int":
-            out[p.name] = stats.randint(int(p.low), int(p.high) + 1)
-        elif p.scale == "log":
-            out[p.name] = stats.loguniform(p.low, p.high)
-        else:
-            out[p.name] = stats.uniform(p.low, p.high - p.low)
-    return out
+def _sklearn_param(p: Param) -> Any:
+    if p.kind == "categorical":
+        return list(p.choices)
+    if p.kind == "int":
+        return stats.randint(int(p.low), int(p.high) + 1)
+    if p.scale == "log":
+        return stats.loguniform(p.low, p.high)
+    return stats.uniform(p.low, p.high - p.low)
 
 
-def skopt_space(space: tuple[Param, ...]) -> dict[str, Any]:
-    """Translate a space to scikit-optimize dimensions.
-
-    Parameters
-    ----------
-    space : tuple of Param
-        The library-neutral space.
-
-    Returns
-    -------
-    dict
-        Parameter name to the library's distribution (or list of choices).
-    """
+def _skopt_param(p: Param) -> Any:
     from skopt.space import Categorical, Integer, Real
 
-    out: dict[str, Any] = {}
-    for p in space:
-        prior = "log-uniform" if p.scale == "log" else "uniform"
-        if p.kind == "categorical":
-            out[p.name] = Categorical(list(p.choices))
-        elif p.kind == "int":
-            out[p.name] = Integer(int(p.low), int(p.high), prior=prior)
-        else:
-            out[p.name] = Real(p.low, p.high, prior=prior)
-    return out
+    prior = "log-uniform" if p.scale == "log" else "uniform"
+    if p.kind == "categorical":
+        return Categorical(list(p.choices))
+    if p.kind == "int":
+        return Integer(int(p.low), int(p.high), prior=prior)
+    return Real(p.low, p.high, prior=prior)
 
 
-def optuna_space(space: tuple[Param, ...]) -> dict[str, Any]:
-    """Translate a space to Optuna distributions.
-
-    Parameters
-    ----------
-    space : tuple of Param
-        The library-neutral space.
-
-    Returns
-    -------
-    dict
-        Parameter name to the library's distribution (or list of choices).
-    """
+def _optuna_param(p: Param) -> Any:
     from optuna.distributions import (
         CategoricalDistribution,
         FloatDistribution,
         IntDistribution,
     )
 
-    out: dict[str, Any] = {}
-    for p in space:
-        log = p.scale == "log"
-        if p.kind == "categorical":
-            out[p.name] = CategoricalDistribution(list(p.choices))
-        elif p.kind == "int":
-            out[p.name] = IntDistribution(int(p.low), int(p.high), log=log)
-        else:
-            out[p.name] = FloatDistribution(p.low, p.high, log=log)
-    return out
+    log = p.scale == "log"
+    if p.kind == "categorical":
+        return CategoricalDistribution(list(p.choices))
+    if p.kind == "int":
+        return IntDistribution(int(p.low), int(p.high), log=log)
+    return FloatDistribution(p.low, p.high, log=log)
 
 
-def ours_space(space: tuple[Param, ...]) -> dict[str, Any]:
-    """Translate a space to sk_hpsearch distributions.
+def _ours_param(p: Param) -> Any:
+    from sk_hpsearch import LogUniform, OneMinusLogUniform
+
+    if p.kind == "categorical":
+        return list(p.choices)
+    if p.scale == "log":
+        return LogUniform(p.low, p.high, integer=p.kind == "int")
+    if p.scale == "one_minus_log":
+        return OneMinusLogUniform(p.low, p.high)
+    return _sklearn_param(p)
+
+
+def _translator(
+    translate_param: Callable[[Param], Any], library: str
+) -> Callable[[tuple[Param, ...]], dict[str, Any]]:
+    def translate(space: tuple[Param, ...]) -> dict[str, Any]:
+        return {p.name: translate_param(p) for p in space}
+
+    translate.__doc__ = f"""Translate a space to {library}.
 
     Parameters
     ----------
@@ -205,71 +174,30 @@ def ours_space(space: tuple[Param, ...]) -> dict[str, Any]:
     dict
         Parameter name to the library's distribution (or list of choices).
     """
-    from sk_hpsearch import LogUniform, OneMinusLogUniform
+    return translate
 
-    out: dict[str, Any] = {}
-    for p in space:
-        if p.kind == "categorical":
-            out[p.name] = list(p.choices)
-        elif p.scale == "log":
-            out[p.name] = LogUniform(p.low, p.high, integer=p.kind == "int")
-        elif p.scale == "one_minus_log":
-            out[p.name] = OneMinusLogUniform(p.low, p.high)
-        elif p.kind == "int":
-            out[p.name] = stats.randint(int(p.low), int(p.high) + 1)
-        else:
-            out[p.name] = stats.uniform(p.low, p.high - p.low)
-    return out
+
+sklearn_space = _translator(
+    _sklearn_param, "``RandomizedSearchCV`` distributions (scipy.stats)"
+)
+skopt_space = _translator(_skopt_param, "scikit-optimize dimensions")
+optuna_space = _translator(_optuna_param, "Optuna distributions")
+ours_space = _translator(_ours_param, "sk_hpsearch distributions")
 
 
 # --- builders ----------------------------------------------------------------
 
 
-def _random(
-    estimator: BaseEstimator,
-    space: tuple[Param, ...],
-    *,
-    n_iter: int,
-    cv: Any,
-    seed: int,
-    n_jobs: int | None,
-) -> BaseEstimator:
-    from sklearn.model_selection import RandomizedSearchCV
+def _builder(
+    translate: Callable[[tuple[Param, ...]], dict[str, Any]],
+    make_search: Callable[..., BaseEstimator],
+) -> Builder:
+    """A :class:`Method`'s ``build``: translate the space, then make the search.
 
-    return RandomizedSearchCV(
-        estimator,
-        sklearn_space(space),
-        n_iter=n_iter,
-        cv=cv,
-        n_jobs=n_jobs,
-        random_state=seed,
-        error_score=np.nan,
-    )
+    ``make_search(estimator, distributions, n_iter=, cv=, n_jobs=,
+    random_state=, **extra)`` builds the library's search.
+    """
 
-
-def _skopt(
-    estimator: BaseEstimator,
-    space: tuple[Param, ...],
-    *,
-    n_iter: int,
-    cv: Any,
-    seed: int,
-    n_jobs: int | None,
-) -> BaseEstimator:
-    from skopt import BayesSearchCV
-
-    return BayesSearchCV(
-        estimator,
-        skopt_space(space),
-        n_iter=n_iter,
-        cv=cv,
-        n_jobs=n_jobs,
-        random_state=seed,
-        error_score=np.nan,
-    )
-
-
-def _optuna(sampler_name: str) -> Builder:
     def build(
         estimator: BaseEstimator,
         space: tuple[Param, ...],
@@ -278,57 +206,68 @@ def _optuna(sampler_name: str) -> Builder:
         cv: Any,
         seed: int,
         n_jobs: int | None,
+        **extra: Any,
     ) -> BaseEstimator:
-        import optuna
-        from optuna_integration import OptunaSearchCV
-
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
-        sampler_class = getattr(optuna.samplers, sampler_name)
-        study = optuna.create_study(
-            direction="maximize", sampler=sampler_class(seed=seed)
-        )
-        with warnings.catch_warnings():  # "OptunaSearchCV is experimental"
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return OptunaSearchCV(
-                estimator,
-                optuna_space(space),
-                n_trials=n_iter,
-                cv=cv,
-                n_jobs=n_jobs,
-                random_state=seed,
-                error_score=np.nan,
-                study=study,
-            )
-
-    return build
-
-
-def _ours(class_name: str, **options: Any) -> Builder:
-    def build(
-        estimator: BaseEstimator,
-        space: tuple[Param, ...],
-        *,
-        n_iter: int,
-        cv: Any,
-        seed: int,
-        n_jobs: int | None,
-        **budget: Any,
-    ) -> BaseEstimator:
-        import sk_hpsearch
-
-        search_class = getattr(sk_hpsearch, class_name)
-        return search_class(
+        return make_search(
             estimator,
-            ours_space(space),
+            translate(space),
             n_iter=n_iter,
             cv=cv,
             n_jobs=n_jobs,
             random_state=seed,
-            **options,
-            **budget,
+            **extra,
         )
 
     return build
+
+
+def _random_search(estimator: BaseEstimator, space: dict, **kw: Any) -> Any:
+    from sklearn.model_selection import RandomizedSearchCV
+
+    return RandomizedSearchCV(estimator, space, error_score=np.nan, **kw)
+
+
+def _skopt_search(estimator: BaseEstimator, space: dict, **kw: Any) -> Any:
+    from skopt import BayesSearchCV
+
+    return BayesSearchCV(estimator, space, error_score=np.nan, **kw)
+
+
+def _optuna(sampler_name: str) -> Builder:
+    def make_search(
+        estimator: BaseEstimator, space: dict, *, n_iter: int, **kw: Any
+    ) -> Any:
+        import optuna
+        from optuna_integration import OptunaSearchCV
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        sampler = getattr(optuna.samplers, sampler_name)(seed=kw["random_state"])
+        study = optuna.create_study(direction="maximize", sampler=sampler)
+        with warnings.catch_warnings():  # "OptunaSearchCV is experimental"
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return OptunaSearchCV(
+                estimator,
+                space,
+                n_trials=n_iter,
+                error_score=np.nan,
+                study=study,
+                **kw,
+            )
+
+    return _builder(optuna_space, make_search)
+
+
+def _ours(class_name: str, **options: Any) -> Builder:
+    def make_search(estimator: BaseEstimator, space: dict, **kw: Any) -> Any:
+        import sk_hpsearch
+
+        return getattr(sk_hpsearch, class_name)(estimator, space, **options, **kw)
+
+    return _builder(ours_space, make_search)
+
+
+_random = _builder(sklearn_space, _random_search)
+_skopt = _builder(skopt_space, _skopt_search)
 
 
 METHODS: dict[str, Method] = {

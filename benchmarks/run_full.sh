@@ -14,22 +14,28 @@ PY=${PYTHON:-python}
 OUT=${OUT:-benchmarks/results}
 CAPS=(--cap skopt=1 --real-cap skopt=0 --cap optuna_gp=5)
 FAST=random,optuna_tpe,optuna_gp,c2f,gp
+# The main comparison's problems (the skorch task runs in the budget study).
+PROBLEMS=branin,hartmann6,levy10,adam,momentum,mlp,svc_digits,hgb_cancer,mlp_digits,enet_diabetes
 # 1. every method on every problem, seeds 0-1 (skopt: synthetic seed 0)
-$PY -m benchmarks --stages main --seeds 2 --real-seeds 2 "${CAPS[@]}" --out "$OUT"
+$PY -m benchmarks --stages main --problems "$PROBLEMS" --seeds 2 --real-seeds 2 "${CAPS[@]}" --out "$OUT"
 # 2. parallel speed-up (svc_digits) and batch size (GPBayesSearchCV n_points 1 vs 8)
 $PY -m benchmarks --stages parallel,batch --methods "$FAST" --out "$OUT"
 # 3. overhead growth on hartmann6 at 50, 100, 200 evaluations
 $PY -m benchmarks --stages overhead --methods "$FAST" --out "$OUT"
 # 4. the remaining synthetic seeds, real tasks up to 3 seeds
-$PY -m benchmarks --stages main --seeds 10 --real-seeds 3 "${CAPS[@]}" --out "$OUT"
+$PY -m benchmarks --stages main --problems "$PROBLEMS" --seeds 10 --real-seeds 3 "${CAPS[@]}" --out "$OUT"
 # 5. our methods again if sk_hpsearch changed during the run (one version for all)
 $PY -m benchmarks --stages main,overhead,parallel,batch --methods c2f,gp \
+    --problems "$PROBLEMS" \
     --seeds 10 --real-seeds 3 --redo-stale --out "$OUT"
 # 6. skopt on the real tasks (1 seed), then real tasks up to 5 seeds
-$PY -m benchmarks --stages main --methods skopt --seeds 1 --real-seeds 1 --out "$OUT"
-$PY -m benchmarks --stages main --methods "$FAST" --seeds 10 --real-seeds 5 \
+$PY -m benchmarks --stages main --problems "$PROBLEMS" --methods skopt --seeds 1 --real-seeds 1 --out "$OUT"
+$PY -m benchmarks --stages main --problems "$PROBLEMS" --methods "$FAST" --seeds 10 --real-seeds 5 \
     --cap optuna_gp=5 --out "$OUT"
 # 7. skopt: overhead at 100 evaluations, parallel, a 2nd synthetic seed
 $PY -m benchmarks --stages overhead --methods skopt --overhead-sizes 50,100 --out "$OUT"
 $PY -m benchmarks --stages parallel --methods skopt --out "$OUT"
-$PY -m benchmarks --stages main --methods skopt --seeds 2 --real-seeds 1 --out "$OUT"
+$PY -m benchmarks --stages main --problems "$PROBLEMS" --methods skopt --seeds 2 --real-seeds 1 --out "$OUT"
+# 8. learning-curve budgets: the skorch MLP (27 epochs) and the boosting task
+#    (20 trees), n_iter=27, 5 seeds: full training versus budgeted
+$PY -m benchmarks --stages budget --budget-seeds 5 --out "$OUT"

@@ -113,7 +113,7 @@ def searches(net, args) -> dict:
     if args.budget:
         budget = dict(
             resource="max_epochs",
-            min_resources=min(2, args.max_epochs),
+            min_resources=1,
             reduction_factor=3,
         )
         out["CoarseToFine, budget"] = CoarseToFineSearchCV(

@@ -298,11 +298,10 @@ class TunableNetMixin:
         return params
 
 
-class NeuralNetClassifier(TunableNetMixin, skorch.NeuralNetClassifier):
-    """skorch's ``NeuralNetClassifier`` with a seed and a device policy.
+_NET_DOC = """skorch's ``{name}`` with a seed and a device policy.
 
     Every argument, attribute and method of
-    :class:`skorch.classifier.NeuralNetClassifier`, plus ``random_state`` and
+    :class:`skorch.{module}.{name}`, plus ``random_state`` and
     the ``device`` requests of :class:`TunableNetMixin`.
 
     Parameters
@@ -331,11 +330,21 @@ class NeuralNetClassifier(TunableNetMixin, skorch.NeuralNetClassifier):
 
     See Also
     --------
-    NeuralNetRegressor : The same for regression.
+    {other} : The same for {other_task}.
     TunableNetMixin : What is added, and how.
 
     Examples
     --------
+{examples}"""
+
+
+class NeuralNetClassifier(TunableNetMixin, skorch.NeuralNetClassifier):
+    __doc__ = _NET_DOC.format(
+        name="NeuralNetClassifier",
+        module="classifier",
+        other="NeuralNetRegressor",
+        other_task="regression",
+        examples="""\
     >>> import numpy as np
     >>> from torch import nn
     >>> from sk_hpsearch.skorch import NeuralNetClassifier
@@ -356,47 +365,17 @@ class NeuralNetClassifier(TunableNetMixin, skorch.NeuralNetClassifier):
     (True, 'auto')
     >>> net.history[:, "train_loss"] == fit().history[:, "train_loss"]
     True
-    """
+    """,
+    )
 
 
 class NeuralNetRegressor(TunableNetMixin, skorch.NeuralNetRegressor):
-    """skorch's ``NeuralNetRegressor`` with a seed and a device policy.
-
-    Every argument, attribute and method of
-    :class:`skorch.regressor.NeuralNetRegressor`, plus ``random_state`` and
-    the ``device`` requests of :class:`TunableNetMixin`.
-
-    Parameters
-    ----------
-    module : torch module class or instance
-        The network; its ``module__*`` parameters can be searched.
-    *args
-        skorch's positional arguments.
-    random_state : int, RandomState instance or None, default=None
-        Seed of torch at the start of every fit. Fix it (e.g. to the search's
-        ``random_state``) for reproducible searches.
-    **kwargs
-        skorch's keyword arguments (``criterion``, ``optimizer``, ``lr``,
-        ``max_epochs``, ``batch_size``, ``device``, ``module__*`` ...).
-        ``device`` also takes ``"auto"``, ``"round-robin"`` and a list of
-        devices.
-
-    Attributes
-    ----------
-    device : None, str or torch.device
-        The concrete device after ``fit``.
-    torch_generator_ : torch.Generator or None
-        The generator that shuffles the training batches.
-    history_ : skorch.history.History
-        Per-epoch records (``net.history``), as in skorch.
-
-    See Also
-    --------
-    NeuralNetClassifier : The same for classification.
-    TunableNetMixin : What is added, and how.
-
-    Examples
-    --------
+    __doc__ = _NET_DOC.format(
+        name="NeuralNetRegressor",
+        module="regressor",
+        other="NeuralNetClassifier",
+        other_task="classification",
+        examples="""\
     >>> import numpy as np
     >>> from torch import nn
     >>> from sk_hpsearch.skorch import NeuralNetRegressor
@@ -408,4 +387,5 @@ class NeuralNetRegressor(TunableNetMixin, skorch.NeuralNetRegressor):
     ... ).fit(X, y)
     >>> len(net.history), net.module_.weight.dtype
     (3, torch.float32)
-    """
+    """,
+    )
