@@ -41,6 +41,8 @@ Builder = Callable[..., BaseEstimator]
 
 #: Learning-curve budget of the budgeted methods: rungs ``max / 3**k`` down to 1.
 BUDGET: dict[str, Any] = {"min_resources": 1, "reduction_factor": 3}
+#: A more careful budget, for when the first epoch ranks candidates poorly.
+BUDGET_FROM_3: dict[str, Any] = {"min_resources": 3, "reduction_factor": 3}
 
 
 @dataclass(frozen=True)
@@ -63,9 +65,10 @@ class Method:
         and ``max_resources``).
     options : dict
         Extra keyword arguments recorded with the results (e.g. ``n_points``).
-    budgeted : bool, default=False
-        Whether it searches with a learning-curve budget: it runs only on
-        problems with a ``resource``, in the budget study.
+    without_budget : str, default=None
+        For a search with a learning-curve budget, the method that is the
+        same search without one. Such a method runs only on problems with a
+        ``resource``, in the budget study.
     """
 
     name: str
@@ -74,7 +77,12 @@ class Method:
     requires: tuple[str, ...]
     build: Builder
     options: dict[str, Any] = field(default_factory=dict)
-    budgeted: bool = False
+    without_budget: str | None = None
+
+    @property
+    def budgeted(self) -> bool:
+        """Whether it searches with a learning-curve budget."""
+        return self.without_budget is not None
 
     def is_available(self) -> bool:
         """Return whether every required module (and attribute) imports."""
@@ -318,7 +326,16 @@ METHODS: dict[str, Method] = {
             ("sk_hpsearch:CoarseToFineSearchCV",),
             _ours("CoarseToFineSearchCV", **BUDGET),
             BUDGET,
-            budgeted=True,
+            without_budget="c2f",
+        ),
+        Method(
+            "c2f_budget3",
+            "CoarseToFineSearchCV, budget from 3",
+            True,
+            ("sk_hpsearch:CoarseToFineSearchCV",),
+            _ours("CoarseToFineSearchCV", **BUDGET_FROM_3),
+            BUDGET_FROM_3,
+            without_budget="c2f",
         ),
         Method(
             "gp_budget",
@@ -327,7 +344,7 @@ METHODS: dict[str, Method] = {
             ("sk_hpsearch:GPBayesSearchCV",),
             _ours("GPBayesSearchCV", **BUDGET),
             BUDGET,
-            budgeted=True,
+            without_budget="gp",
         ),
     ]
 }
@@ -337,7 +354,7 @@ METHODS: dict[str, Method] = {
 MAIN_METHODS = ("random", "skopt", "optuna_tpe", "optuna_gp", "c2f", "gp")
 
 #: Methods of the budget study: full training, and the same searches budgeted.
-BUDGET_METHODS = ("random", "c2f", "gp", "c2f_budget", "gp_budget")
+BUDGET_METHODS = ("random", "c2f", "gp", "c2f_budget", "c2f_budget3", "gp_budget")
 
 
 def available_methods(names: tuple[str, ...] | list[str]) -> list[str]:

@@ -556,8 +556,8 @@ def _budget_section(records: list[Record]) -> list[str]:
         groups = _group([r for r in sel if r["n_iter"] == n_iter], "method")
         rows = []
         for (method,), runs in groups.items():
-            unbudgeted = method.removesuffix("_budget")
-            full = groups.get((unbudgeted,), []) if unbudgeted != method else []
+            unbudgeted = METHODS[method].without_budget
+            full = groups.get((unbudgeted,), []) if unbudgeted else []
             rows.append(_budget_rows(runs, full))
         name, units = PROBLEMS[problem].resource if problem in PROBLEMS else ("", 0)
         lines += [

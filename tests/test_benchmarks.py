@@ -146,10 +146,22 @@ def test_quick_budget_rows(quick_dir: Path) -> None:
     _require("sk_hpsearch:GPBayesSearchCV")
     records = [r for r in _records(quick_dir) if r["stage"] == "budget"]
     by_method = {r["method"]: r for r in records}
-    assert set(by_method) == {"random", "c2f", "gp", "c2f_budget", "gp_budget"}
-    for name in ("c2f_budget", "gp_budget"):
-        budgeted, full = by_method[name], by_method[name.removesuffix("_budget")]
-        assert budgeted["options"] == BUDGET
+    assert set(by_method) == {
+        "random",
+        "c2f",
+        "gp",
+        "c2f_budget",
+        "c2f_budget3",
+        "gp_budget",
+    }
+    for name in ("c2f_budget", "c2f_budget3", "gp_budget"):
+        budgeted = by_method[name]
+        full = by_method[METHODS[name].without_budget]
+        assert (
+            set(budgeted["options"])
+            == set(BUDGET)
+            == {"min_resources", "reduction_factor"}
+        )
         assert budgeted["n_fits"] > budgeted["n_evals"] == budgeted["n_iter"]
         assert budgeted["resources"] < budgeted["resources_full"]
         assert full["resources"] == full["resources_full"]
