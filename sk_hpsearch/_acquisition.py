@@ -671,5 +671,5 @@ def propose_batch(
             break
         picks = np.vstack([picks, result[0]])
     values = _values(acq, picks)
-    values[0] = first[1]
+    values[0] = first[1]  # the optimiser's own value, as with n_points=1
     return picks, values
