@@ -28,8 +28,14 @@ reset to their values. :func:`optimize_acquisition` sweeps a scrambled Sobol
 set (plus perturbations of the best already-evaluated points), runs L-BFGS-B
 on the free continuous columns from the best sweep points, then one exact
 coordinate pass over the discrete columns. It never returns a point within
-``1e-9`` (max-norm) of an excluded point. :func:`propose_batch` builds a batch
-with the kriging believer: each pick is fantasised at its posterior mean.
+``1e-9`` (max-norm) of an excluded point.
+
+Batches
+-------
+:func:`propose_batch` returns the acquisition maximiser (the sequential
+choice), the posterior-mean maximiser, then Thompson samples drawn jointly
+on multi-scale perturbations of the incumbent (a local batch in the spirit
+of TuRBO, Eriksson et al. 2019).
 """
 
 from __future__ import annotations
@@ -62,6 +68,10 @@ ACQUISITION_NAMES = ("logei", "ei", "ucb", "pi")
 _LOCAL_SCALE = 0.05  # std of the perturbations around evaluated points
 _N_LOCAL_CENTRES = 4  # evaluated points perturbed in the sweep
 _REFINE_OPTIONS = {"maxiter": 50}  # L-BFGS-B options of the acquisition ascent
+_TS_CANDIDATES = 1024  # perturbations of the incumbent drawn for Thompson sampling
+_TS_MAX_SCALE = 0.5  # cap on the lengthscales used as perturbation scales
+_TS_OCTAVES = 8  # perturbation scales span 2^-8 to 1 times the capped lengthscale
+_TS_CATEGORY_RATE = 0.5  # redraw probability of a categorical column at full scale
 
 Snap = Callable[[np.ndarray], np.ndarray]
 
@@ -483,6 +493,92 @@ def optimize_acquisition(
     return candidates[best], float(values[best])
 
 
+def _maximise(
+    acq: AcquisitionFunction,
+    space: _Space,
+    exclude: np.ndarray,
+    rng: np.random.Generator,
+    n_sweep: int,
+    n_restarts: int,
+) -> tuple[np.ndarray, float] | None:
+    """:func:`optimize_acquisition` over the columns described by ``space``."""
+    return optimize_acquisition(
+        acq,
+        is_categorical=space.is_categorical,
+        choices=space.choices,
+        snap=space.snap,
+        fixed_mask=space.fixed_mask,
+        fixed_values=space.fixed_values,
+        exclude=exclude,
+        rng=rng,
+        n_sweep=n_sweep,
+        n_restarts=n_restarts,
+    )
+
+
+def _incumbent(gp: GaussianProcess, space: _Space, fallback: np.ndarray) -> np.ndarray:
+    """Best observed point whose fixed columns hold their values, else ``fallback``."""
+    fixed = space.fixed_mask
+    inside = np.all(
+        np.abs(gp.X[:, fixed] - space.fixed_values[fixed]) <= EXCLUDE_ATOL, axis=1
+    )
+    if not inside.any():
+        return fallback
+    rows = np.flatnonzero(inside)
+    return gp.X[rows[np.argmax(gp.z[rows])]]
+
+
+def _local_candidates(
+    gp: GaussianProcess, space: _Space, centre: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Distinct canonical perturbations (k, d) of ``centre`` at many scales.
+
+    Candidate ``i`` moves every non-categorical column ``j`` by a normal step
+    of standard deviation ``t_i min(l_j, 0.5)`` (``l_j`` the GP lengthscale,
+    ``t_i = 2^(-8 u_i)``, ``u_i`` uniform), so the scales spread evenly in
+    log from the model's correlation length down to 1/256 of it; each
+    categorical column is redrawn uniformly with probability ``t_i / 2``.
+    """
+    n = _TS_CANDIDATES
+    scale = np.minimum(np.exp(gp.params.log_lengthscales), _TS_MAX_SCALE)
+    shrink = 2.0 ** (-_TS_OCTAVES * rng.random((n, 1)))
+    steps = scale * shrink * rng.standard_normal((n, space.d))
+    X = centre + np.where(space.is_categorical, 0.0, steps)
+    for j in np.flatnonzero(space.is_categorical & ~space.fixed_mask):
+        redraw = rng.random(n) < _TS_CATEGORY_RATE * shrink[:, 0]
+        X[redraw, j] = rng.choice(space.choices[j], size=int(redraw.sum()))
+    return np.unique(space.canonical(X), axis=0)
+
+
+def _thompson_picks(
+    gp: GaussianProcess,
+    space: _Space,
+    n: int,
+    centre: np.ndarray,
+    exclude: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Up to ``n`` distinct maximisers (k, d) of joint posterior draws.
+
+    The draws are taken jointly on :func:`_local_candidates` of ``centre``
+    that are not excluded; draw ``s`` contributes its best candidate not
+    taken by an earlier draw.
+    """
+    candidates = _local_candidates(gp, space, centre, rng)
+    candidates = candidates[~_Excluded(exclude)(candidates)]
+    n = min(n, len(candidates))
+    if n == 0:
+        return np.empty((0, space.d))
+    draws = gp.sample_posterior(candidates, n, rng)
+    taken = np.zeros(len(candidates), dtype=bool)
+    order = []
+    for draw in draws.T:
+        best = int(np.argmax(np.where(taken, -np.inf, draw)))
+        taken[best] = True
+        order.append(best)
+    return candidates[order]
+
+
 def propose_batch(
     gp: GaussianProcess,
     n_points: int,
@@ -500,11 +596,23 @@ def propose_batch(
     n_sweep: int = 1024,
     n_restarts: int = 8,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Propose a batch of distinct points with the kriging believer.
+    """Propose a batch of distinct points: global choice, then local refinement.
 
-    After each pick the GP (hyperparameters frozen) is conditioned on the
-    pick with its posterior mean as observation, the incumbent is raised to
-    that mean if larger, and the pick is excluded from later picks.
+    1. The maximiser of the acquisition function, the point a batch of one
+       proposes (so ``n_points=1`` is the sequential algorithm).
+    2. The maximiser of the posterior mean: the model's best guess.
+    3. ``n_points - 2`` Thompson samples near the incumbent (the best
+       observed point of the subspace): joint posterior draws on 1024
+       perturbations of it at scales from the GP lengthscales down to 1/256
+       of them (see :func:`_local_candidates`), each draw contributing its
+       maximiser.
+    4. If the candidates run out (small discrete spaces), more acquisition
+       maximisers, each excluding the earlier picks.
+
+    With few model updates, a batch gains most from refining the incumbent:
+    the global exploration of the acquisition function keeps one point per
+    batch, and the Thompson samples spread over where the optimum may lie
+    near the incumbent, more widely where the model is unsure.
 
     Parameters
     ----------
@@ -527,33 +635,41 @@ def propose_batch(
     X_batch : ndarray of shape (q', d)
         ``q' <= n_points``: stops early when no non-excluded point remains.
     acq_values : ndarray of shape (q',)
-        Acquisition value of each pick when it was chosen.
+        Acquisition value of each pick under ``gp``.
     """
-    d = len(is_categorical)
-    exclude = np.asarray(exclude, dtype=float).reshape(-1, d)
+    space = _Space(is_categorical, choices, snap, fixed_mask, fixed_values)
+    exclude = np.asarray(exclude, dtype=float).reshape(-1, space.d)
     generator = as_generator(rng)
-    picks: list[np.ndarray] = []
-    values: list[float] = []
-    for _ in range(n_points):
-        result = optimize_acquisition(
-            make_acquisition(gp, acq_func, best, beta=beta),
-            is_categorical=is_categorical,
-            choices=choices,
-            snap=snap,
-            fixed_mask=fixed_mask,
-            fixed_values=fixed_values,
-            exclude=exclude,
-            rng=generator,
-            n_sweep=n_sweep,
-            n_restarts=n_restarts,
+    acq = make_acquisition(gp, acq_func, best, beta=beta)
+    first = _maximise(acq, space, exclude, generator, n_sweep, n_restarts)
+    if first is None:
+        return np.empty((0, space.d)), np.empty(0)
+    picks = first[0][None, :]
+    if n_points > 1:
+        greedy = make_acquisition(gp, "ucb", best, beta=0.0)
+        mean_pick = _maximise(
+            greedy, space, np.vstack([exclude, picks]), generator, n_sweep, n_restarts
+        )
+        if mean_pick is not None:
+            picks = np.vstack([picks, mean_pick[0]])
+    if n_points > len(picks):
+        centre = _incumbent(gp, space, fallback=picks[0])
+        local = _thompson_picks(
+            gp,
+            space,
+            n_points - len(picks),
+            centre,
+            np.vstack([exclude, picks]),
+            generator,
+        )
+        picks = np.vstack([picks, local])
+    while len(picks) < n_points:
+        result = _maximise(
+            acq, space, np.vstack([exclude, picks]), generator, n_sweep, n_restarts
         )
         if result is None:
             break
-        x, value = result
-        picks.append(x)
-        values.append(value)
-        believed, _ = gp.posterior(x[None, :])
-        gp = gp.condition_on(x[None, :], believed)
-        best = max(best, float(believed[0]))
-        exclude = np.vstack([exclude, x])
-    return np.array(picks).reshape(-1, d), np.array(values)
+        picks = np.vstack([picks, result[0]])
+    values = _values(acq, picks)
+    values[0] = first[1]  # the optimiser's own value, as with n_points=1
+    return picks, values

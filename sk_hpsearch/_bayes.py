@@ -101,14 +101,17 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
         Ament et al. 2023), expected improvement, upper confidence bound
         (``mean + sqrt(ucb_beta) * std``) or log probability of improvement.
     n_points : int or "auto", default=1
-        Candidates proposed per step, evaluated in one parallel batch. A
-        batch is chosen by the kriging believer: after each pick, the model
-        pretends the pick scored its predicted mean and picks again, so the
-        batch spreads out. ``"auto"`` fills the workers:
-        ``ceil(effective_n_jobs(n_jobs) / n_splits)``. Larger batches finish
-        sooner in wall time; at equal ``n_iter`` they use less information
-        per pick, so quality is the same or slightly lower (see the
-        benchmarks in the documentation).
+        Candidates proposed per step, evaluated in one parallel batch. The
+        first is the candidate ``n_points=1`` would propose (the acquisition
+        maximiser), the second maximises the predicted score, and the others
+        are Thompson samples among perturbations of the best candidate so
+        far, at scales from the model's lengthscales down to 1/256 of them:
+        one point explores, the others refine the incumbent. ``"auto"``
+        fills the workers: ``ceil(effective_n_jobs(n_jobs) / n_splits)``.
+        Larger batches finish sooner in wall time, but at equal ``n_iter``
+        the model is updated about ``n_points`` times less often, so the
+        final score is usually worse, the more so on problems that need a
+        precise optimum (see the user guide).
     ucb_beta : float, default=4.0
         Exploration weight of ``acq_func="ucb"``.
 
@@ -166,8 +169,8 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
     4. Maximise the acquisition over the cube (a quasi-random sweep, then
        multi-start L-BFGS-B with analytic gradients, then an exact pass over
        the values of discrete dimensions), never proposing a candidate
-       already evaluated; repeat with the kriging believer for a batch of
-       ``n_points``.
+       already evaluated. With ``n_points > 1``, add the maximiser of the
+       predicted score and Thompson samples near the best candidate.
     5. Evaluate the batch, and go back to 2 until ``n_iter`` candidates.
 
     Examples

@@ -598,3 +598,30 @@ class GaussianProcess:
             self.is_categorical,
             self.params,
         )
+
+    def sample_posterior(
+        self, Xq: np.ndarray, n_samples: int, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Joint draws of the latent function at ``Xq`` from the posterior.
+
+        Parameters
+        ----------
+        Xq : ndarray of shape (m, d)
+        n_samples : int
+        rng : numpy.random.Generator
+
+        Returns
+        -------
+        ndarray of shape (m, n_samples)
+            Column ``s`` is one draw of ``g(Xq)``. The posterior covariance
+            is factorised with the jitter of the GP's own covariance when
+            needed.
+        """
+        Xq = np.asarray(Xq, dtype=float)
+        Kq = matern52(Xq, self.X, self.params, self.is_categorical)
+        v = scipy.linalg.solve_triangular(
+            self.cholesky, Kq.T, lower=True, check_finite=False
+        )
+        cov = matern52(Xq, Xq, self.params, self.is_categorical) - v.T @ v
+        noise = rng.standard_normal((len(Xq), n_samples))
+        return (Kq @ self.alpha)[:, None] + _cholesky(cov) @ noise

@@ -278,6 +278,65 @@ def test_propose_batch_returns_distinct_points():
     np.testing.assert_array_equal(X_batch[:, 3], FIXED_VALUE)
 
 
+def _batch(gp, n_points, seed=0, **kwargs):
+    kwargs = {
+        "acq_func": "logei",
+        "best": float(gp.z.max()),
+        **MIXED_SPACE,
+        "exclude": gp.X,
+        **kwargs,
+    }
+    return propose_batch(gp, n_points, rng=np.random.RandomState(seed), **kwargs)
+
+
+@pytest.mark.parametrize("acq_func", ACQUISITION_NAMES)
+def test_propose_batch_of_eight_is_new_distinct_and_canonical(acq_func):
+    gp = _fitted_mixed_gp()
+    X_batch, values = _batch(gp, 8, acq_func=acq_func)
+    assert X_batch.shape == (8, 4) and values.shape == (8,)
+    assert not np.isnan(values).any()
+    for i, x in enumerate(X_batch):
+        assert not _is_row_of(x, gp.X)
+        assert not _is_row_of(x, np.delete(X_batch, i, axis=0))
+    canonical = _mixed_snap(X_batch)
+    canonical[:, 3] = FIXED_VALUE
+    np.testing.assert_array_equal(X_batch, canonical)
+
+
+def test_propose_batch_is_reproducible_with_same_seed():
+    gp = _fitted_mixed_gp()
+    first, second = _batch(gp, 8, seed=3), _batch(gp, 8, seed=3)
+    np.testing.assert_array_equal(first[0], second[0])
+    np.testing.assert_array_equal(first[1], second[1])
+
+
+def test_propose_batch_starts_with_the_sequential_choice():
+    gp = _fitted_mixed_gp()
+    single, single_value = _batch(gp, 1, seed=5)
+    batch, values = _batch(gp, 6, seed=5)
+    np.testing.assert_array_equal(batch[0], single[0])
+    assert values[0] == single_value[0]
+
+
+def test_propose_batch_refines_near_the_incumbent():
+    gp = _fitted_mixed_gp(n=40)
+    incumbent = gp.X[np.argmax(gp.z)]
+    X_batch, _ = _batch(gp, 8)
+    lengthscales = np.exp(gp.params.log_lengthscales[:2])
+    steps = np.abs(X_batch[2:, :2] - incumbent[:2]) / np.minimum(lengthscales, 0.5)
+    assert np.median(steps.max(axis=1)) < 2.0
+
+
+def test_propose_batch_in_a_subspace_without_evaluations():
+    gp = _fitted_mixed_gp()
+    other = MIXED_SPACE["fixed_values"].copy()
+    other[3] = 0.25
+    X_batch, _ = _batch(gp, 5, fixed_values=other)
+    assert len(X_batch) == 5
+    np.testing.assert_array_equal(X_batch[:, 3], 0.25)
+    assert len(np.unique(X_batch, axis=0)) == 5
+
+
 def test_propose_batch_stops_when_space_is_exhausted():
     X_batch, values = propose_batch(
         _grid_gp(),

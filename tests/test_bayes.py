@@ -69,6 +69,19 @@ def test_batches(n_points):
     assert len(set(params)) == 13
 
 
+def test_batches_over_a_list_of_dicts_are_new_and_reproducible():
+    space = [
+        {"alpha": LogUniform(1e-4, 1e2), "kind": ["b"]},
+        {"beta": stats.uniform(0, 1), "kind": ["a", "c"]},
+    ]
+    runs = [
+        search(space=space, n_iter=21, n_initial_points=5, n_points=8) for _ in range(2)
+    ]
+    params = runs[0].cv_results_["params"]
+    assert len({tuple(sorted(p.items())) for p in params}) == 21
+    assert params == runs[1].cv_results_["params"]
+
+
 def test_auto_batch_fills_the_workers():
     s = search(n_points="auto", n_jobs=4, cv=2, n_iter=9, n_initial_points=5)
     assert np.bincount(np.asarray(s.cv_results_["step"]))[1] == 2  # ceil(4 / 2)
