@@ -33,9 +33,13 @@ Hyperparameters maximise ``log p(z | theta) + log p(theta)`` (L-BFGS-B, exact
 gradient, box bounds on ``theta``) with independent normal priors
 ``N(mean, std^2)`` on the log hyperparameters:
 
-* ``log l_j ~ N(sqrt2 + log(d) / 2, sqrt3^2)`` (Hvarfner et al. 2024, "Vanilla
-  Bayesian optimization performs great in high dimensions"), ``l_j`` in
-  ``[1e-2, 1e3]``;
+* ``log l_j ~ N(log(d) / 2 - 1, sqrt3^2)``: the median lengthscale grows
+  like ``sqrt(d)``, as in Hvarfner et al. 2024 ("Vanilla Bayesian
+  optimization performs great in high dimensions"), but is ``sqrt(d) / e``
+  rather than their ``sqrt(d) e^sqrt2``: for searches of tens of
+  evaluations, their smoother prior settled in the first basin found (on
+  Hartmann-6, median regret 0.053 against 0.0025 over 20 seeds; on Levy-10,
+  23 against 11). ``l_j`` in ``[1e-2, 1e3]``;
 * ``log s2 ~ N(0, 1)`` (the scores are standardised), ``s2`` in ``[1e-2, 1e2]``;
 * ``log sn2 ~ N(-8, 2)`` (favours small noise: most scores of a search are
   deterministic or nearly so given the folds, and a larger prior noise
@@ -180,7 +184,7 @@ class GPParams:
 
 
 def _lengthscale_prior_mean(d: int) -> float:
-    return math.sqrt(2.0) + 0.5 * math.log(max(d, 1))
+    return 0.5 * math.log(max(d, 1)) - 1.0
 
 
 def _bounds(d: int) -> list[tuple[float, float]]:
