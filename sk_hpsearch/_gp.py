@@ -67,7 +67,7 @@ LOG_NOISE_VAR_BOUNDS = (math.log(1e-6), math.log(10.0))
 _LENGTHSCALE_PRIOR_STD = math.sqrt(3.0)
 _SIGNAL_VAR_PRIOR = (0.0, 1.0)  # mean and std of the prior on log s2
 _NOISE_VAR_PRIOR = (-8.0, 2.0)  # mean and std of the prior on log sn2
-_FIT_OPTIONS = {"maxiter": 200, "ftol": 1e-7}  # L-BFGS-B options of the MAP fit
+_FIT_OPTIONS = {"maxiter": 200, "ftol": 1e-5}  # L-BFGS-B options of the MAP fit
 _JITTERS = (0.0, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2)  # relative to the mean diagonal
 
 RandomLike = np.random.Generator | np.random.RandomState | int | None
@@ -444,6 +444,7 @@ def fit_gp(
     *,
     init: GPParams | None = None,
     rng: RandomLike = None,
+    restart: bool = True,
 ) -> GaussianProcess:
     """Fit the GP hyperparameters by maximum a posteriori estimation.
 
@@ -464,6 +465,10 @@ def fit_gp(
         its dimension is not ``d``.
     rng : Generator, RandomState, int or None
         Used only for the random start drawn when ``init`` is None.
+    restart : bool, default=True
+        Whether to start from :meth:`GPParams.default` as well when ``init``
+        is used. False gives a single warm-started ascent, about three times
+        cheaper: enough when ``init`` was fitted on nearly the same data.
 
     Returns
     -------
@@ -476,8 +481,9 @@ def fit_gp(
     default = GPParams.default(d)
     if len(z) == 0:
         return GaussianProcess(X, z, is_categorical, default)
-    starts = [default.to_vector()]
-    if init is not None and init.log_lengthscales.shape == (d,):
+    warm = init is not None and init.log_lengthscales.shape == (d,)
+    starts = [default.to_vector()] if restart or not warm else []
+    if warm:
         starts.append(init.to_vector())
     else:
         means, stds = _prior_moments(d)
@@ -561,10 +567,8 @@ class GaussianProcess:
             Clipped below at ``MIN_VARIANCE``.
         """
         Kq = matern52(Xq, self.X, self.params, self.is_categorical)
-        v = scipy.linalg.solve_triangular(
-            self.cholesky, Kq.T, lower=True, check_finite=False
-        )
-        var = self.signal_var - np.sum(v * v, axis=0)
+        v = Kq @ self._inverse_cholesky.T
+        var = self.signal_var - np.einsum("mn,mn->m", v, v)
         return Kq @ self.alpha, np.maximum(var, MIN_VARIANCE)
 
     def posterior_with_grad(
@@ -616,10 +620,12 @@ class GaussianProcess:
 
     @functools.cached_property
     def _inverse_cholesky(self) -> np.ndarray:
-        """``L^{-1}`` (n, n), lower triangular: ``K^{-1} = L^{-T} L^{-1}``."""
-        inverse, info = scipy.linalg.lapack.dtrtri(self.cholesky, lower=1)
-        if info != 0:
-            raise np.linalg.LinAlgError("Cholesky factor is singular.")
+        """``L^{-1}`` (n, n), lower triangular: ``K^{-1} = L^{-T} L^{-1}``.
+
+        Products with it are several times faster than triangular solves;
+        ``L`` has a positive diagonal, so the inverse exists.
+        """
+        inverse, _ = scipy.linalg.lapack.dtrtri(self.cholesky, lower=1)
         return np.tril(inverse)
 
     def condition_on(self, Xnew: np.ndarray, znew: np.ndarray) -> GaussianProcess:
