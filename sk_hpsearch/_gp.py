@@ -313,13 +313,17 @@ def _cholesky(K: np.ndarray) -> np.ndarray:
     """
     if not np.isfinite(K).all():
         raise np.linalg.LinAlgError("Covariance matrix has non-finite entries.")
-    scale = float(np.mean(np.diag(K))) if len(K) else 1.0
     for jitter in _JITTERS:
-        jittered = K + jitter * scale * np.eye(len(K)) if jitter else K
+        jittered = K + jitter * _mean_diagonal(K) * np.eye(len(K)) if jitter else K
         chol, info = scipy.linalg.lapack.dpotrf(jittered, lower=1, clean=1)
         if info == 0:
             return chol
     raise np.linalg.LinAlgError("Covariance matrix is not positive definite.")
+
+
+def _mean_diagonal(K: np.ndarray) -> float:
+    """Scale of the jitter: the mean diagonal of ``K`` (1 if ``K`` is empty)."""
+    return float(K.trace()) / len(K) if len(K) else 1.0
 
 
 def _lower_inverse_from_cholesky(chol: np.ndarray) -> np.ndarray:
