@@ -571,7 +571,7 @@ class GaussianProcess:
             Clipped below at ``MIN_VARIANCE``.
         """
         Kq = matern52(Xq, self.X, self.params, self.is_categorical)
-        v = Kq @ self._inverse_cholesky.T
+        v = Kq @ self._inverse_cholesky_t
         var = self.signal_var - np.einsum("mn,mn->m", v, v)
         return Kq @ self.alpha, np.maximum(var, MIN_VARIANCE)
 
@@ -608,7 +608,7 @@ class GaussianProcess:
         r2 = _scaled_sq_dist(Xq, self.X, inv_sq_ls, self.is_categorical)
         profile, profile_derivative = _matern52_profile(r2)
         Kq = self.signal_var * profile
-        v = Kq @ self._inverse_cholesky.T
+        v = Kq @ self._inverse_cholesky_t
         w = v @ self._inverse_cholesky
         mean = Kq @ self.alpha
         var = self.signal_var - np.einsum("mn,mn->m", v, v)
@@ -631,6 +631,12 @@ class GaussianProcess:
         """
         inverse, _ = scipy.linalg.lapack.dtrtri(self.cholesky, lower=1)
         return np.tril(inverse)
+
+    @functools.cached_property
+    def _inverse_cholesky_t(self) -> np.ndarray:
+        """``L^{-T}`` (n, n), C-contiguous: BLAS multiplies by it about twice as
+        fast as by the transposed view of ``L^{-1}``."""
+        return np.ascontiguousarray(self._inverse_cholesky.T)
 
     def condition_on(self, Xnew: np.ndarray, znew: np.ndarray) -> GaussianProcess:
         """GP with the same hyperparameters and ``(Xnew, znew)`` appended.
