@@ -374,34 +374,31 @@ def _ascend_continuous(
 
     The k ascents are independent, so they run as one L-BFGS-B problem on the
     sum of the k acquisition values (block-separable gradient), with one
-    batched acquisition call per iteration. Each column is measured in units
-    of its GP lengthscale (capped at 1): the curvature is then about the same
-    in every direction, and L-BFGS-B converges in fewer iterations.
+    batched acquisition call per iteration.
     """
     free = space.free_continuous
     n_free = int(free.sum())
     if n_free == 0 or len(starts) == 0:
         return starts
-    unit = np.minimum(np.exp(acq.gp.params.log_lengthscales[free]), 1.0)
 
     def with_free(flat: np.ndarray) -> np.ndarray:
         X = starts.copy()
-        X[:, free] = flat.reshape(len(starts), n_free) * unit
+        X[:, free] = flat.reshape(len(starts), n_free)
         return X
 
     def negative_total(flat: np.ndarray) -> tuple[float, np.ndarray]:
         values, grads = acq(with_free(flat))
-        return -float(values.sum()), -(grads[:, free] * unit).ravel()
+        return -float(values.sum()), -grads[:, free].ravel()
 
     result = scipy.optimize.minimize(
         negative_total,
-        (starts[:, free] / unit).ravel(),
+        starts[:, free].ravel(),
         jac=True,
         method="L-BFGS-B",
-        bounds=scipy.optimize.Bounds(0.0, np.tile(1.0 / unit, len(starts))),
+        bounds=[(0.0, 1.0)] * (len(starts) * n_free),
         options=_REFINE_OPTIONS,
     )
-    return np.clip(with_free(result.x), 0.0, 1.0)
+    return with_free(np.clip(result.x, 0.0, 1.0))
 
 
 def _coordinate_pass(
