@@ -67,7 +67,7 @@ LOG_NOISE_VAR_BOUNDS = (math.log(1e-6), math.log(10.0))
 _LENGTHSCALE_PRIOR_STD = math.sqrt(3.0)
 _SIGNAL_VAR_PRIOR = (0.0, 1.0)  # mean and std of the prior on log s2
 _NOISE_VAR_PRIOR = (-8.0, 2.0)  # mean and std of the prior on log sn2
-_FIT_OPTIONS = {"maxiter": 200, "ftol": 1e-5}  # L-BFGS-B options of the MAP fit
+_FIT_OPTIONS = {"maxiter": 200, "ftol": 1e-7}  # L-BFGS-B options of the MAP fit
 _JITTERS = (0.0, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2)  # relative to the mean diagonal
 
 RandomLike = np.random.Generator | np.random.RandomState | int | None
