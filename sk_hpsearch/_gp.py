@@ -49,6 +49,7 @@ gradient, box bounds on ``theta``) with independent normal priors
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -191,8 +192,12 @@ def _bounds(d: int) -> list[tuple[float, float]]:
     return [LOG_LENGTHSCALE_BOUNDS] * d + [LOG_SIGNAL_VAR_BOUNDS, LOG_NOISE_VAR_BOUNDS]
 
 
+@functools.cache
 def _prior_moments(d: int) -> tuple[np.ndarray, np.ndarray]:
-    """Means and standard deviations (d + 2,) of the normal priors on ``theta``."""
+    """Means and standard deviations (d + 2,) of the normal priors on ``theta``.
+
+    Cached (the MAP fit needs them at every evaluation): read-only arrays.
+    """
     means = np.r_[
         np.full(d, _lengthscale_prior_mean(d)),
         _SIGNAL_VAR_PRIOR[0],
@@ -201,6 +206,8 @@ def _prior_moments(d: int) -> tuple[np.ndarray, np.ndarray]:
     stds = np.r_[
         np.full(d, _LENGTHSCALE_PRIOR_STD), _SIGNAL_VAR_PRIOR[1], _NOISE_VAR_PRIOR[1]
     ]
+    means.setflags(write=False)
+    stds.setflags(write=False)
     return means, stds
 
 
@@ -212,20 +219,39 @@ def _column_sq_dist(a: np.ndarray, b: np.ndarray, categorical: bool) -> np.ndarr
     return diff * diff
 
 
-def _coordinate_sq_dists(
-    X1: np.ndarray, X2: np.ndarray, is_categorical: np.ndarray
-) -> np.ndarray:
-    """Unscaled per-column squared distances ``D_j`` of shape (d, n1, n2).
+@dataclass(frozen=True, eq=False)
+class _Pairs:
+    """The distinct pairs ``i < j`` of n points, in ``squareform`` order.
 
-    ``r^2 = sum_j D_j / l_j^2``: ``D_j`` is the squared difference on ordinary
-    columns and the mismatch indicator on categorical ones.
+    Attributes
+    ----------
+    n : int
+        Number of points.
+    first, second : ndarray of shape (p,)
+        ``i`` and ``j`` of each of the ``p = n (n - 1) / 2`` pairs.
+    sq_dists : ndarray of shape (d, p)
+        Unscaled per-column squared distances ``D_j`` of the pairs:
+        ``r^2 = sum_j D_j / l_j^2``, squared difference on ordinary columns
+        and mismatch indicator on categorical ones (``D_j`` is 0 on the
+        diagonal).
     """
-    return np.stack(
-        [
-            _column_sq_dist(X1[:, j], X2[:, j], bool(cat))
-            for j, cat in enumerate(is_categorical)
-        ]
-    )
+
+    n: int
+    first: np.ndarray
+    second: np.ndarray
+    sq_dists: np.ndarray
+
+    @classmethod
+    def of(cls, X: np.ndarray, is_categorical: np.ndarray) -> _Pairs:
+        """Pairs of the rows of ``X`` (n, d)."""
+        first, second = np.triu_indices(len(X), k=1)
+        diff = X[first] - X[second]
+        sq_dists = np.where(is_categorical, np.abs(diff) > CATEGORY_ATOL, diff * diff)
+        return cls(len(X), first, second, np.ascontiguousarray(sq_dists.T))
+
+    def lower_entries(self, A: np.ndarray) -> np.ndarray:
+        """Entries ``A[j, i]`` (p,) of the lower triangle of ``A`` (n, n)."""
+        return A.ravel(order="F")[self.first * self.n + self.second]
 
 
 def _scaled_sq_dist(
@@ -291,59 +317,64 @@ def _cholesky(K: np.ndarray) -> np.ndarray:
     """
     if not np.isfinite(K).all():
         raise np.linalg.LinAlgError("Covariance matrix has non-finite entries.")
-    scale = float(np.mean(np.diag(K))) if len(K) else 1.0
-    diagonal = np.diag_indices_from(K)
     for jitter in _JITTERS:
-        jittered = K.copy()
-        jittered[diagonal] += jitter * scale
-        try:
-            return scipy.linalg.cholesky(jittered, lower=True, check_finite=False)
-        except np.linalg.LinAlgError:
-            continue
+        jittered = K + jitter * _mean_diagonal(K) * np.eye(len(K)) if jitter else K
+        chol, info = scipy.linalg.lapack.dpotrf(jittered, lower=1, clean=1)
+        if info == 0:
+            return chol
     raise np.linalg.LinAlgError("Covariance matrix is not positive definite.")
 
 
-def _inverse_from_cholesky(chol: np.ndarray) -> np.ndarray:
-    """``K^{-1}`` (n, n) from the lower Cholesky factor of ``K`` (LAPACK potri)."""
+def _mean_diagonal(K: np.ndarray) -> float:
+    """Scale of the jitter: the mean diagonal of ``K`` (1 if ``K`` is empty)."""
+    return float(K.trace()) / len(K) if len(K) else 1.0
+
+
+def _lower_inverse_from_cholesky(chol: np.ndarray) -> np.ndarray:
+    """``K^{-1}`` (n, n) from the lower Cholesky factor of ``K`` (LAPACK potri).
+
+    Only the lower triangle (diagonal included) is set; the upper one is
+    arbitrary.
+    """
     lower_inverse, info = scipy.linalg.lapack.dpotri(chol, lower=1)
     if info != 0:
         raise np.linalg.LinAlgError("Cholesky factor is singular.")
-    lower_inverse = np.tril(lower_inverse)
-    inverse = lower_inverse + lower_inverse.T
-    inverse[np.diag_indices_from(inverse)] *= 0.5
-    return inverse
+    return lower_inverse
 
 
 def _log_marginal_likelihood(
-    theta: np.ndarray, sq_dists: np.ndarray, z: np.ndarray
+    theta: np.ndarray, pairs: _Pairs, z: np.ndarray
 ) -> tuple[float, np.ndarray]:
     """``log p(z | theta)`` and its gradient (d + 2,) w.r.t. ``theta``.
 
     With ``W = alpha alpha^T - K^{-1}``, ``d log p / d theta_i = tr(W dK/dtheta_i) / 2``
     where ``dK/dlog s2 = s2 f``, ``dK/dlog sn2 = sn2 I`` and
-    ``dK/dlog l_j = s2 f'(r^2) * (-2 D_j / l_j^2)``.
+    ``dK/dlog l_j = s2 f'(r^2) * (-2 D_j / l_j^2)``. Every matrix is symmetric
+    with a known diagonal (``r^2 = 0``), so the kernel and the traces are
+    computed on the pairs ``i < j`` only.
     """
     n = len(z)
     inv_sq_ls = np.exp(-2.0 * theta[:-2])
     signal_var, noise_var = math.exp(theta[-2]), math.exp(theta[-1])
-    r2 = np.tensordot(inv_sq_ls, sq_dists, axes=1)
-    profile, profile_derivative = _matern52_profile(r2)
-    signal_cov = signal_var * profile
-    K = signal_cov.copy()
-    K[np.diag_indices(n)] += noise_var
+    profile, profile_derivative = _matern52_profile(inv_sq_ls @ pairs.sq_dists)
+    K = scipy.spatial.distance.squareform(signal_var * profile, checks=False)
+    K.flat[:: n + 1] = signal_var + noise_var
     chol = _cholesky(K)
-    alpha = scipy.linalg.cho_solve((chol, True), z, check_finite=False)
+    alpha, _ = scipy.linalg.lapack.dpotrs(chol, z, lower=1)
     value = (
         -0.5 * float(z @ alpha)
-        - float(np.log(np.diag(chol)).sum())
+        - float(np.log(chol.diagonal()).sum())
         - 0.5 * n * math.log(2.0 * math.pi)
     )
-    W = np.outer(alpha, alpha) - _inverse_from_cholesky(chol)
-    dvalue_dr2 = 0.5 * signal_var * W * profile_derivative
-    grad_lengthscales = -2.0 * inv_sq_ls * np.tensordot(sq_dists, dvalue_dr2, axes=2)
-    grad_signal = 0.5 * float(np.sum(W * signal_cov))
-    grad_noise = 0.5 * noise_var * float(np.trace(W))
-    return value, np.r_[grad_lengthscales, grad_signal, grad_noise]
+    inverse = _lower_inverse_from_cholesky(chol)
+    w_pairs = alpha[pairs.first] * alpha[pairs.second] - pairs.lower_entries(inverse)
+    w_trace = float(alpha @ alpha - np.trace(inverse))
+    # Each pair holds two symmetric entries: the factor 1/2 cancels.
+    dvalue_dr2 = signal_var * w_pairs * profile_derivative
+    grad_lengthscales = -2.0 * inv_sq_ls * (pairs.sq_dists @ dvalue_dr2)
+    grad_signal = signal_var * (float(w_pairs @ profile) + 0.5 * w_trace)
+    grad_noise = 0.5 * noise_var * w_trace
+    return value, np.concatenate([grad_lengthscales, [grad_signal, grad_noise]])
 
 
 def log_marginal_likelihood(
@@ -364,31 +395,35 @@ def log_marginal_likelihood(
     grad : ndarray of shape (d + 2,)
         Gradient w.r.t. ``params.to_vector()``.
     """
-    X = np.asarray(X, dtype=float)
-    sq_dists = _coordinate_sq_dists(X, X, np.asarray(is_categorical, dtype=bool))
+    pairs = _Pairs.of(
+        np.asarray(X, dtype=float), np.asarray(is_categorical, dtype=bool)
+    )
     return _log_marginal_likelihood(
-        params.to_vector(), sq_dists, np.asarray(z, dtype=float)
+        params.to_vector(), pairs, np.asarray(z, dtype=float)
     )
 
 
 def log_prior(params: GPParams) -> tuple[float, np.ndarray]:
     """Log prior density of ``theta`` (up to a constant) and its gradient (d + 2,)."""
-    theta = params.to_vector()
+    return _log_prior(params.to_vector())
+
+
+def _log_prior(theta: np.ndarray) -> tuple[float, np.ndarray]:
     means, stds = _prior_moments(len(theta) - 2)
     u = (theta - means) / stds
     return -0.5 * float(u @ u), -u / stds
 
 
 def _neg_log_posterior(
-    theta: np.ndarray, sq_dists: np.ndarray, z: np.ndarray
+    theta: np.ndarray, pairs: _Pairs, z: np.ndarray
 ) -> tuple[float, np.ndarray]:
-    lml, lml_grad = _log_marginal_likelihood(theta, sq_dists, z)
-    prior, prior_grad = log_prior(GPParams.from_vector(theta))
+    lml, lml_grad = _log_marginal_likelihood(theta, pairs, z)
+    prior, prior_grad = _log_prior(theta)
     return -(lml + prior), -(lml_grad + prior_grad)
 
 
 def _maximise_posterior(
-    theta0: np.ndarray, sq_dists: np.ndarray, z: np.ndarray
+    theta0: np.ndarray, pairs: _Pairs, z: np.ndarray
 ) -> tuple[np.ndarray, float] | None:
     """L-BFGS-B from ``theta0``; ``(theta, neg_log_posterior)`` or None on failure."""
     bounds = _bounds(len(theta0) - 2)
@@ -397,7 +432,7 @@ def _maximise_posterior(
         result = scipy.optimize.minimize(
             _neg_log_posterior,
             np.clip(theta0, lower, upper),
-            args=(sq_dists, z),
+            args=(pairs, z),
             jac=True,
             method="L-BFGS-B",
             bounds=bounds,
@@ -417,6 +452,7 @@ def fit_gp(
     *,
     init: GPParams | None = None,
     rng: RandomLike = None,
+    restart: bool = True,
 ) -> GaussianProcess:
     """Fit the GP hyperparameters by maximum a posteriori estimation.
 
@@ -437,6 +473,10 @@ def fit_gp(
         its dimension is not ``d``.
     rng : Generator, RandomState, int or None
         Used only for the random start drawn when ``init`` is None.
+    restart : bool, default=True
+        Whether to start from :meth:`GPParams.default` as well when ``init``
+        is used. False gives a single warm-started ascent, about three times
+        cheaper: enough when ``init`` was fitted on nearly the same data.
 
     Returns
     -------
@@ -449,14 +489,15 @@ def fit_gp(
     default = GPParams.default(d)
     if len(z) == 0:
         return GaussianProcess(X, z, is_categorical, default)
-    starts = [default.to_vector()]
-    if init is not None and init.log_lengthscales.shape == (d,):
+    warm = init is not None and init.log_lengthscales.shape == (d,)
+    starts = [default.to_vector()] if restart or not warm else []
+    if warm:
         starts.append(init.to_vector())
     else:
         means, stds = _prior_moments(d)
         starts.append(as_generator(rng).normal(means, stds))
-    sq_dists = _coordinate_sq_dists(X, X, is_categorical)
-    optima = [_maximise_posterior(theta0, sq_dists, z) for theta0 in starts]
+    pairs = _Pairs.of(X, is_categorical)
+    optima = [_maximise_posterior(theta0, pairs, z) for theta0 in starts]
     optima = [optimum for optimum in optima if optimum is not None]
     if optima:
         theta, _ = min(optima, key=lambda optimum: optimum[1])
@@ -534,18 +575,14 @@ class GaussianProcess:
             Clipped below at ``MIN_VARIANCE``.
         """
         Kq = matern52(Xq, self.X, self.params, self.is_categorical)
-        v = scipy.linalg.solve_triangular(
-            self.cholesky, Kq.T, lower=True, check_finite=False
-        )
-        var = self.signal_var - np.sum(v * v, axis=0)
+        v = Kq @ self._inverse_cholesky_t
+        var = self.signal_var - np.einsum("mn,mn->m", v, v)
         return Kq @ self.alpha, np.maximum(var, MIN_VARIANCE)
 
     def posterior_with_grad(
         self, Xq: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Posterior mean and variance with their gradients w.r.t. ``Xq``.
-
-        Uses an (m, n, d) intermediate; call it on small batches.
 
         Parameters
         ----------
@@ -559,28 +596,51 @@ class GaussianProcess:
         dmean : ndarray of shape (m, d)
         dvar : ndarray of shape (m, d)
             Zero on categorical columns and where ``var`` is clipped.
+
+        Notes
+        -----
+        With ``k = k(Xq, X)`` (m, n), ``v = k L^{-T}``, ``w = v L^{-1} = k K^{-1}``
+        and ``c = s2 f'(r^2)``: ``mean = k alpha``, ``var = s2 - sum_n v^2``
+        and, on an ordinary column ``j``,
+        ``dk_mn / dxq_mj = 2 c_mn (xq_mj - x_nj) / l_j^2``. Any weights
+        ``b`` (m, n) thus give
+        ``sum_n b_mn dk_mn / dxq_mj = 2 / l_j^2 (xq_mj sum_n b_mn c_mn - (b c X)_mj)``
+        without (m, n, d) intermediates.
         """
         Xq = np.asarray(Xq, dtype=float)
         inv_sq_ls = np.exp(-2.0 * self.params.log_lengthscales)
-        diff = Xq[:, None, :] - self.X[None, :, :]
-        per_column = np.where(
-            self.is_categorical, np.abs(diff) > CATEGORY_ATOL, diff * diff
-        )
-        profile, profile_derivative = _matern52_profile(per_column @ inv_sq_ls)
+        r2 = _scaled_sq_dist(Xq, self.X, inv_sq_ls, self.is_categorical)
+        profile, profile_derivative = _matern52_profile(r2)
         Kq = self.signal_var * profile
-        # dk/dxq_j = s2 f'(r^2) * 2 (xq_j - x_j) / l_j^2 on ordinary columns.
-        ordinary_scale = np.where(self.is_categorical, 0.0, 2.0 * inv_sq_ls)
-        dKq = (self.signal_var * profile_derivative)[..., None] * (
-            diff * ordinary_scale
-        )
-        w = scipy.linalg.cho_solve((self.cholesky, True), Kq.T, check_finite=False)
+        v = Kq @ self._inverse_cholesky_t
+        w = v @ self._inverse_cholesky
         mean = Kq @ self.alpha
-        var = self.signal_var - np.einsum("mn,nm->m", Kq, w)
-        dmean = np.einsum("mnd,n->md", dKq, self.alpha)
-        dvar = -2.0 * np.einsum("mnd,nm->md", dKq, w)
-        clipped = var < MIN_VARIANCE
-        dvar[clipped] = 0.0
+        var = self.signal_var - np.einsum("mn,mn->m", v, v)
+        slope = self.signal_var * profile_derivative
+        weighted = np.vstack([slope * self.alpha, -2.0 * slope * w])
+        scale = np.where(self.is_categorical, 0.0, 2.0 * inv_sq_ls)
+        grads = scale * (
+            np.vstack([Xq, Xq]) * weighted.sum(axis=1)[:, None] - weighted @ self.X
+        )
+        dmean, dvar = grads[: len(Xq)], grads[len(Xq) :]
+        dvar[var < MIN_VARIANCE] = 0.0
         return mean, np.maximum(var, MIN_VARIANCE), dmean, dvar
+
+    @functools.cached_property
+    def _inverse_cholesky(self) -> np.ndarray:
+        """``L^{-1}`` (n, n), lower triangular: ``K^{-1} = L^{-T} L^{-1}``.
+
+        Products with it are several times faster than triangular solves;
+        ``L`` has a positive diagonal, so the inverse exists.
+        """
+        inverse, _ = scipy.linalg.lapack.dtrtri(self.cholesky, lower=1)
+        return np.tril(inverse)
+
+    @functools.cached_property
+    def _inverse_cholesky_t(self) -> np.ndarray:
+        """``L^{-T}`` (n, n), C-contiguous: BLAS multiplies by it about twice as
+        fast as by the transposed view of ``L^{-1}``."""
+        return np.ascontiguousarray(self._inverse_cholesky.T)
 
     def condition_on(self, Xnew: np.ndarray, znew: np.ndarray) -> GaussianProcess:
         """GP with the same hyperparameters and ``(Xnew, znew)`` appended.

@@ -18,8 +18,10 @@ incumbent stays the incumbent.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
-from scipy import stats
+import scipy.optimize
 
 from sk_hpsearch._gp import score_scaling, standardize_scores
 
@@ -27,6 +29,65 @@ __all__ = ["ScoreWarping"]
 
 # Bounds of the Yeo-Johnson lambda: beyond them the inverse is ill-conditioned.
 LAMBDA_BOUNDS = (-2.0, 4.0)
+_EPS = float(np.finfo(float).eps)
+_BRENT_XTOL = 1.48e-8  # scipy.stats.yeojohnson_normmax's tolerance
+
+
+def _yeo_johnson(log_abs: np.ndarray, pos: np.ndarray, lmbda: float) -> np.ndarray:
+    """Yeo-Johnson transform of ``s`` given ``log1p(|s|)`` and ``s >= 0``.
+
+    The same branches as ``scipy.stats.yeojohnson`` with a given ``lmbda``.
+    """
+    t = np.empty_like(log_abs)
+    if abs(lmbda) < _EPS:
+        t[pos] = log_abs[pos]
+    else:
+        t[pos] = np.expm1(lmbda * log_abs[pos]) / lmbda
+    two = 2.0 - lmbda
+    neg = ~pos
+    if abs(two) > _EPS:
+        t[neg] = -np.expm1(two * log_abs[neg]) / two
+    else:
+        t[neg] = -log_abs[neg]
+    return t
+
+
+def _lambda_search_bounds(s: np.ndarray) -> tuple[float, float]:
+    """The bracket of ``scipy.stats.yeojohnson_normmax``: no over- or underflow
+    for data up to 20 times the largest ``|s|``."""
+    log1p_max = math.log1p(20.0 * float(np.max(np.abs(s))))
+    info = np.finfo(float)
+    log_eps = math.log(info.eps)
+    lower = (math.log(info.tiny) - log_eps) / 2.0 / log1p_max
+    upper = (math.log(info.max) + log_eps) / 2.0 / log1p_max
+    if np.all(s < 0):
+        return 2.0 - upper, 2.0 - lower
+    if np.any(s < 0):
+        return max(2.0 - upper, lower), min(2.0 - lower, upper)
+    return lower, upper
+
+
+def _yeo_johnson_normmax(s: np.ndarray) -> float:
+    """Maximum-likelihood Yeo-Johnson ``lambda`` of non-constant finite ``s``.
+
+    The profile log-likelihood, bracket and tolerance of
+    ``scipy.stats.yeojohnson_normmax``, without its per-call overhead (the
+    search calls it at every step).
+    """
+    log_abs, pos = np.log1p(np.abs(s)), s >= 0
+    log_jacobian = float(np.sum(np.where(pos, log_abs, -log_abs)))
+    half_n = 0.5 * len(s)
+
+    def neg_log_likelihood(lmbda: float) -> float:
+        var = float(np.var(_yeo_johnson(log_abs, pos, lmbda)))
+        if var < np.finfo(float).smallest_normal:
+            return math.inf
+        return half_n * math.log(var) - (lmbda - 1.0) * log_jacobian
+
+    lower, upper = _lambda_search_bounds(s)
+    return float(
+        scipy.optimize.fminbound(neg_log_likelihood, lower, upper, xtol=_BRENT_XTOL)
+    )
 
 
 def _inverse_yeo_johnson(t: np.ndarray, lmbda: float) -> tuple[np.ndarray, np.ndarray]:
@@ -78,8 +139,8 @@ class ScoreWarping:
         self.targets = s
         if len(s) < 3 or np.ptp(s) == 0:
             return
-        lmbda = float(np.clip(stats.yeojohnson_normmax(s), *LAMBDA_BOUNDS))
-        t = stats.yeojohnson(s, lmbda)
+        lmbda = float(np.clip(_yeo_johnson_normmax(s), *LAMBDA_BOUNDS))
+        t = _yeo_johnson(np.log1p(np.abs(s)), s >= 0, lmbda)
         sigma = float(t.std())
         if not np.isfinite(sigma) or sigma <= 1e-12:
             return

@@ -130,3 +130,21 @@ def test_initial_points_are_space_filling():
     betas = np.sort([p["beta"] for p in s.cv_results_["params"]])
     # Scrambled Sobol: one point in each eighth of the interval.
     assert (np.floor(betas * 8) == np.arange(8)).all()
+
+
+def test_hyperparameter_fit_restarts_early_then_periodically(monkeypatch):
+    import sk_hpsearch._bayes as bayes
+
+    calls = []
+
+    def recording_fit_gp(X, *args, restart, **kwargs):
+        calls.append((len(X), restart))
+        return bayes_fit_gp(X, *args, restart=restart, **kwargs)
+
+    bayes_fit_gp = bayes.fit_gp
+    monkeypatch.setattr(bayes, "fit_gp", recording_fit_gp)
+    space = {"beta": stats.uniform(0, 1)}  # D = 1: always restart below 15 points
+    search(space=space, n_iter=26, n_initial_points=5)
+    assert [n for n, _ in calls] == list(range(5, 26))
+    for step, (n, restart) in enumerate(calls, start=1):
+        assert restart == (n < 15 or step % bayes._RESTART_EVERY == 0)

@@ -287,6 +287,27 @@ def test_fit_gp_warm_start_never_worse_than_init():
     )
 
 
+def test_fit_gp_without_restart_ascends_from_init_only():
+    rng = np.random.default_rng(4)
+    X = rng.random((25, 3))
+    z = standardize_scores(np.sin(4 * X[:, 0]) + X[:, 2])
+    is_categorical = np.zeros(3, bool)
+
+    def log_posterior(params):
+        return (
+            log_marginal_likelihood(params, X, z, is_categorical)[0]
+            + log_prior(params)[0]
+        )
+
+    init = fit_gp(X, z, is_categorical, rng=0).params
+    warm = fit_gp(X, z, is_categorical, init=init, restart=False)
+    assert log_posterior(warm.params) >= log_posterior(init) - 1e-9
+    np.testing.assert_allclose(warm.params.to_vector(), init.to_vector(), atol=1e-2)
+    # Without init there is nothing to warm-start: both starts are used.
+    cold = fit_gp(X, z, is_categorical, rng=0, restart=False)
+    np.testing.assert_array_equal(cold.params.to_vector(), init.to_vector())
+
+
 def test_condition_on_keeps_hyperparameters_and_interpolates():
     rng = np.random.default_rng(4)
     X = rng.random((10, 2))

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sk_hpsearch._warping import ScoreWarping, _inverse_yeo_johnson
+from sk_hpsearch._gp import standardize_scores
+from sk_hpsearch._warping import (
+    ScoreWarping,
+    _inverse_yeo_johnson,
+    _lambda_search_bounds,
+    _yeo_johnson,
+    _yeo_johnson_normmax,
+)
 
 scores = arrays(
     float,
@@ -66,3 +73,18 @@ def test_inverse_and_its_derivative(lmbda):
     h = 1e-6
     numeric = (_inverse_yeo_johnson(t + h, lmbda)[0] - back) / h
     np.testing.assert_allclose(ds, numeric, rtol=1e-4, atol=1e-6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(scores)
+def test_lambda_and_transform_match_scipy(y):
+    from scipy import stats
+
+    s = standardize_scores(y)
+    # scipy's bracket is infinite for subnormal spreads.
+    assume(np.ptp(s) > 0 and np.isfinite(_lambda_search_bounds(s)).all())
+    lmbda = _yeo_johnson_normmax(s)
+    expected = stats.yeojohnson_normmax(s)
+    assert lmbda == pytest.approx(expected, rel=1e-6, abs=1e-6)
+    t = _yeo_johnson(np.log1p(np.abs(s)), s >= 0, lmbda)
+    np.testing.assert_allclose(t, stats.yeojohnson(s, lmbda), rtol=1e-12, atol=1e-12)
