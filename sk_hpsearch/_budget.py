@@ -67,9 +67,13 @@ class BudgetedEvaluations(Evaluations):
     promoted to budget ``i + 1`` once it ranks among the best
     ``floor(n_i / reduction_factor)`` of the ``n_i`` finite scores seen at
     budget ``i``, whenever that happens: right after its own fit, or when
-    later candidates have filled the rung. So at most a ``1 / reduction_factor``
-    share of each rung climbs, whatever the batch sizes, and :meth:`finish`
-    makes sure the best candidate reaches the full budget.
+    later candidates have filled the rung. Unlike plain ASHA, the promotions
+    out of a rung never exceed ``floor(n_i / reduction_factor)`` in all (the
+    best waiting candidates go first as the rung fills): a Bayesian optimiser
+    proposes candidates that keep beating the record, and plain ASHA would
+    promote nearly all of them. So at most a ``1 / reduction_factor`` share of
+    each rung climbs, whatever the batch sizes and the optimiser, and
+    :meth:`finish` makes sure the best candidate reaches the full budget.
 
     Parameters
     ----------
@@ -164,13 +168,18 @@ class BudgetedEvaluations(Evaluations):
         self._rung_scores[rung].extend(new)
 
     def _promotable(self, rung: int) -> list[int]:
-        """Candidates of ``rung`` in its top ``floor(n / reduction_factor)``."""
+        """Candidates of ``rung`` in its top ``floor(n / reduction_factor)``.
+
+        Best first, and only as many as keep the promotions out of ``rung``
+        within ``floor(n / reduction_factor)``.
+        """
         scores = np.asarray(self._rung_scores[rung], dtype=float)
         finite = np.isfinite(scores)
         keep = int(finite.sum() // self.reduction_factor)
         order = np.argsort(-np.where(finite, scores, -np.inf), kind="stable")[:keep]
         members = self._members[rung]
-        return [members[j] for j in order if members[j] not in self._promoted[rung]]
+        waiting = [members[j] for j in order if members[j] not in self._promoted[rung]]
+        return waiting[: max(0, keep - len(self._promoted[rung]))]
 
 
 def best_full_budget_index(results: Mapping, metric: str) -> int | None:

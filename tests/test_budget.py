@@ -142,9 +142,11 @@ def test_few_candidates_climb_each_rung(cls):
     n_res = np.asarray(search.cv_results_["n_resources"])
     counts = [int((n_res == budget).sum()) for budget in (1, 3, 9, 27)]
     assert counts[0] == 27
-    # A candidate promoted while in the top third may later drop out of it,
-    # so a rung can hold a little more than a third of the one below (ASHA).
-    for lower, upper in itertools.pairwise(counts):
-        assert 1 <= upper <= lower / 2
+    # At most a third of a rung climbs, whatever the optimiser proposes (a
+    # GP's proposals keep beating the record: plain ASHA promoted 15 of 27).
+    # The last rung may exceed it by the final drain of the best candidate.
+    for lower, upper in itertools.pairwise(counts[:-1]):
+        assert 1 <= upper <= lower // 3
+    assert 1 <= counts[-1] <= counts[-2] // 3 + 1
     # Far fewer resources than training the 27 candidates fully.
     assert n_res.sum() <= 27 * 27 / 4
