@@ -751,11 +751,17 @@ def write_report(out_dir: Path) -> Path:
         "",
     ]
     if n_iter is not None:
-        # The parallel study's n_jobs=1 runs use seeds of their own: left out.
+        # The parallel study's n_jobs=1 runs use seeds of their own, and the
+        # batch study may run more seeds than the main one: only the main
+        # study's seeds of each problem are compared.
+        seeds = {(r["problem"], r["seed"]) for r in records if r["stage"] == "main"}
         main = [
             r
             for r in records
-            if r["n_jobs"] == 1 and r["n_iter"] == n_iter and r["stage"] != "parallel"
+            if r["n_jobs"] == 1
+            and r["n_iter"] == n_iter
+            and r["stage"] != "parallel"
+            and (r["problem"], r["seed"]) in seeds
         ]
         runs = _group([r for r in main if r["method"] in methods], "problem", "method")
         tables, medians = _main_tables(runs, n_iter, methods)
