@@ -371,10 +371,11 @@ def _propose_single_threaded(
     The matrices are at most a few hundred rows: threads cost more than
     they save, and on a busy machine many times more.
     """
-    warping = ScoreWarping(evals.scores)
+    X_model, scores = evals.model_data()
+    warping = ScoreWarping(scores)
     z = warping.targets
     gp = fit_gp(
-        evals.X, z, space.is_categorical, init=gp_params, rng=rng, restart=restart
+        X_model, z, space.is_categorical, init=gp_params, rng=rng, restart=restart
     )
     batches, values = [], []
     for k in range(space.n_subspaces):

@@ -67,13 +67,11 @@ class BudgetedEvaluations(Evaluations):
     promoted to budget ``i + 1`` once it ranks among the best
     ``floor(n_i / reduction_factor)`` of the ``n_i`` finite scores seen at
     budget ``i``, whenever that happens: right after its own fit, or when
-    later candidates have filled the rung. Unlike plain ASHA, the promotions
-    out of a rung never exceed ``floor(n_i / reduction_factor)`` in all (the
-    best waiting candidates go first as the rung fills): a Bayesian optimiser
-    proposes candidates that keep beating the record, and plain ASHA would
-    promote nearly all of them. So at most a ``1 / reduction_factor`` share of
-    each rung climbs, whatever the batch sizes and the optimiser, and
-    :meth:`finish` makes sure the best candidate reaches the full budget.
+    later candidates have filled the rung. So about a ``1 / reduction_factor``
+    share of each rung climbs, whatever the batch sizes (a little more when
+    later candidates push earlier promoted ones out of the top), and
+    :meth:`finish` makes sure the best candidate reaches the full budget. A
+    surrogate model fits one budget at a time (:meth:`model_data`).
 
     Parameters
     ----------
@@ -154,6 +152,25 @@ class BudgetedEvaluations(Evaluations):
             else:
                 return
 
+    def model_data(self) -> tuple[np.ndarray, np.ndarray]:
+        """The largest budget with ``D + 2`` finite scores: its points and scores.
+
+        One budget per model, as in BOHB (Falkner et al. 2018): scores after
+        1 and after 27 epochs are not one function, and a model fitted to
+        the mix takes every candidate stopped early for a poor one.
+
+        Returns
+        -------
+        X : ndarray of shape (m, D)
+        scores : ndarray of shape (m,)
+        """
+        enough = self.X.shape[1] + 2
+        for rung in range(len(self.ladder) - 1, 0, -1):
+            scores = np.asarray(self._rung_scores[rung], dtype=float)
+            if np.isfinite(scores).sum() >= enough:
+                return self.X[self._members[rung]], scores
+        return self.X[self._members[0]], np.asarray(self._rung_scores[0], dtype=float)
+
     def _fit_at(self, rung: int, ids: list[int]) -> None:
         """Fit candidates ``ids`` with the budget of ``rung``."""
         budget = self.ladder[rung]
@@ -168,18 +185,13 @@ class BudgetedEvaluations(Evaluations):
         self._rung_scores[rung].extend(new)
 
     def _promotable(self, rung: int) -> list[int]:
-        """Candidates of ``rung`` in its top ``floor(n / reduction_factor)``.
-
-        Best first, and only as many as keep the promotions out of ``rung``
-        within ``floor(n / reduction_factor)``.
-        """
+        """Candidates of ``rung`` in its top ``floor(n / reduction_factor)``."""
         scores = np.asarray(self._rung_scores[rung], dtype=float)
         finite = np.isfinite(scores)
         keep = int(finite.sum() // self.reduction_factor)
         order = np.argsort(-np.where(finite, scores, -np.inf), kind="stable")[:keep]
         members = self._members[rung]
-        waiting = [members[j] for j in order if members[j] not in self._promoted[rung]]
-        return waiting[: max(0, keep - len(self._promoted[rung]))]
+        return [members[j] for j in order if members[j] not in self._promoted[rung]]
 
 
 def best_full_budget_index(results: Mapping, metric: str) -> int | None:

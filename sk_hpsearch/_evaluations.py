@@ -156,6 +156,16 @@ class Evaluations:
                 raise no_metric_error(self._refit)
         return f"mean_test_{self._metric}"
 
+    def model_data(self) -> tuple[np.ndarray, np.ndarray]:
+        """The points and scores a surrogate model should fit: all of them.
+
+        Returns
+        -------
+        X : ndarray of shape (m, D)
+        scores : ndarray of shape (m,)
+        """
+        return self.X, self.scores
+
     def best_index(self) -> int | None:
         """Index of the best finite score, or None if none is finite."""
         finite = np.isfinite(self.scores)

@@ -142,11 +142,44 @@ def test_few_candidates_climb_each_rung(cls):
     n_res = np.asarray(search.cv_results_["n_resources"])
     counts = [int((n_res == budget).sum()) for budget in (1, 3, 9, 27)]
     assert counts[0] == 27
-    # At most a third of a rung climbs, whatever the optimiser proposes (a
-    # GP's proposals keep beating the record: plain ASHA promoted 15 of 27).
-    # The last rung may exceed it by the final drain of the best candidate.
-    for lower, upper in itertools.pairwise(counts[:-1]):
-        assert 1 <= upper <= lower // 3
-    assert 1 <= counts[-1] <= counts[-2] // 3 + 1
+    # A candidate promoted while in the top third may later drop out of it,
+    # so a rung can hold a little more than a third of the one below (ASHA).
+    # A GP fitted to the scores of all budgets at once kept proposing
+    # candidates that beat the record after 1 epoch: 15 of 27 climbed.
+    for lower, upper in itertools.pairwise(counts):
+        assert 1 <= upper <= lower / 2
     # Far fewer resources than training the 27 candidates fully.
     assert n_res.sum() <= 27 * 27 / 4
+
+
+def test_the_model_fits_the_largest_budget_with_enough_scores():
+    from scipy.stats import uniform
+
+    from sk_hpsearch._budget import BudgetedEvaluations
+    from sk_hpsearch._space import SearchSpace
+
+    space = SearchSpace({"a": uniform(0, 1), "b": uniform(0, 1)})  # D = 2
+    results: dict = {"mean_test_score": []}
+
+    def evaluate_candidates(candidates, more_results=None):
+        # The score grows with the budget: 1 and 27 epochs are not one function.
+        for params in candidates:
+            results["mean_test_score"].append(params["a"] + params["max_epochs"])
+        return {k: np.array(v) for k, v in results.items()}
+
+    evals = BudgetedEvaluations(
+        space,
+        evaluate_candidates,
+        None,
+        True,
+        resource="max_epochs",
+        ladder=[1, 3, 9],
+        reduction_factor=3,
+    )
+    evals.evaluate(space.sample(3, np.random.RandomState(0)))
+    X, scores = evals.model_data()  # 3 < D + 2 scores at budget 3: budget 1
+    assert len(X) == 3 and np.all(scores < 2)
+    evals.evaluate(space.sample(9, np.random.RandomState(1)))
+    X, scores = evals.model_data()  # 12 at budget 1, 4 at budget 3, 1 at 9
+    assert len(X) == 4 and np.all((scores > 3) & (scores < 4))
+    np.testing.assert_allclose(space.decode(X)[0]["a"] + 3, scores[0])
