@@ -10,9 +10,10 @@ ASHA, Li et al. 2020, so it works with batches of any size). Each fit is one
 row of ``cv_results_``, with its budget in the ``n_resources`` column, as in
 :class:`~sklearn.model_selection.HalvingRandomSearchCV`.
 
-The optimiser (the zoom, or the Gaussian process) sees, for each candidate,
-the score at the largest budget it reached; the best candidate is chosen
-among those trained on the full budget.
+The zoom sees, for each candidate, the score at the largest budget it
+reached. The Gaussian process fits one budget at a time: the largest at
+which at least ``D + 2`` candidates have a score (as BOHB, Falkner et al.
+2018). The best candidate is chosen among those trained on the full budget.
 """
 
 from __future__ import annotations
