@@ -137,7 +137,10 @@ class ScoreWarping:
         self.lmbda = None
         self._mu, self._sigma = 0.0, 1.0
         self.targets = s
-        if len(s) < 3 or np.ptp(s) == 0:
+        # Standardised scores that vary have unit spread; a tiny spread means
+        # scores constant up to rounding (subnormal differences would make
+        # the lambda search's bracket infinite).
+        if len(s) < 3 or np.ptp(s) < 1e-8:
             return
         lmbda = float(np.clip(_yeo_johnson_normmax(s), *LAMBDA_BOUNDS))
         t = _yeo_johnson(np.log1p(np.abs(s)), s >= 0, lmbda)

@@ -42,6 +42,14 @@ def test_warping_is_monotone(y):
     assert np.isfinite(w).all()
 
 
+@pytest.mark.parametrize("y", [[5e-324, 0.0, 0.0], [1.0, 1.0 + 1e-15, 1.0, 1.0]])
+def test_scores_constant_up_to_rounding_are_not_warped(y):
+    # A subnormal spread used to raise (an infinite bracket for lambda).
+    warping = ScoreWarping(np.array(y))
+    assert warping.lmbda is None
+    assert np.isfinite(warping.targets).all()
+
+
 def test_bad_tail_is_pulled_in():
     # Many good accuracies and two chance-level failures: the spread of the
     # good ones must not be crushed by the outliers.
