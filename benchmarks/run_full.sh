@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The full benchmark run: a sequence of invocations sharing one results file,
 # most important first. Each invocation reuses the runs already recorded, so
-# the sequence can be cut anywhere and resumed. Sized for ~2 hours on a shared
+# the sequence can be cut anywhere and resumed. Sized for ~3 hours on a shared
 # 2-core machine: scikit-optimize (1.5-7 min of optimiser overhead per
 # 50-evaluation search there) gets 1 seed on real tasks and 2 on synthetic
 # problems, last; Optuna's GPSampler 5 seeds; the other methods 10 seeds
