@@ -23,6 +23,9 @@ from sk_hpsearch._warping import ScoreWarping
 __all__ = ["GPBayesSearchCV"]
 
 _RESTART_EVERY = 5
+#: Share of ``n_iter`` (at least one candidate) proposed last by maximising the
+#: predicted score: exploration has no later use then.
+_FINAL_SHARE = 0.05
 """Once the GP has ``5 (D + 2)`` points, the hyperparameter fit also starts from
 the defaults only every ``_RESTART_EVERY`` steps, otherwise warm-started
 alone: one new point barely moves the optimum, and the warm start is about
@@ -179,6 +182,11 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
        predicted score and Thompson samples near the best candidate.
     5. Evaluate the batch, and go back to 2 until ``n_iter`` candidates.
 
+    The last ``ceil(n_iter / 20)`` candidates maximise the predicted score
+    instead of the acquisition (their ``acquisition_value`` is the predicted
+    standardised score): once no evaluation follows, exploring has no use,
+    and refining the best region does.
+
     Examples
     --------
     >>> from sklearn.datasets import load_iris
@@ -282,14 +290,15 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
                 restart = (
                     len(evals) < 5 * (space.n_dims + 2) or step % _RESTART_EVERY == 0
                 )
+                final = len(evals) >= budget - math.ceil(_FINAL_SHARE * budget)
                 X, acq, mean, std, gp_params = _propose(
                     space,
                     evals,
                     q,
                     gp_params,
                     restart,
-                    self.acq_func,
-                    self.ucb_beta,
+                    "ucb" if final else self.acq_func,
+                    0.0 if final else self.ucb_beta,
                     rng,
                 )
                 if not len(X):  # the model found nothing new: fall back to the prior

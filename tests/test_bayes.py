@@ -148,3 +148,21 @@ def test_hyperparameter_fit_restarts_early_then_periodically(monkeypatch):
     assert [n for n, _ in calls] == list(range(5, 26))
     for step, (n, restart) in enumerate(calls, start=1):
         assert restart == (n < 15 or step % bayes._RESTART_EVERY == 0)
+
+
+@pytest.mark.parametrize(("n_iter", "n_final"), [(14, 1), (41, 3)])
+def test_the_last_candidates_maximise_the_predicted_score(monkeypatch, n_iter, n_final):
+    import sk_hpsearch._bayes as bayes
+
+    calls = []
+    propose = bayes._propose
+
+    def spy(space, evals, q, gp_params, restart, acq_func, ucb_beta, rng):
+        calls.append((len(evals), acq_func, ucb_beta))
+        return propose(space, evals, q, gp_params, restart, acq_func, ucb_beta, rng)
+
+    monkeypatch.setattr(bayes, "_propose", spy)
+    search(n_iter=n_iter, acq_func="ei", ucb_beta=2.0)
+    final = [(n, acq, beta) for n, acq, beta in calls if n >= n_iter - n_final]
+    assert final == [(n, "ucb", 0.0) for n in range(n_iter - n_final, n_iter)]
+    assert all(acq == "ei" for n, acq, _ in calls if n < n_iter - n_final)
