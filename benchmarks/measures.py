@@ -63,6 +63,13 @@ class Evaluations:
     n_resources: np.ndarray | None = None
     score_std: np.ndarray | None = None
 
+    @property
+    def n_candidates(self) -> int:
+        """Distinct candidates: each has one fit at the smallest budget."""
+        if self.n_resources is None:
+            return len(self.scores)
+        return int(np.sum(self.n_resources == self.n_resources.min()))
+
 
 def _nansum(values: Any) -> float:
     return float(np.nansum(np.asarray(values, dtype=float)))
@@ -158,9 +165,8 @@ def resources_used(evaluations: Evaluations, full: int) -> tuple[int, int]:
     if budgets is None:
         budgets = np.full(len(evaluations.scores), float(full))
     refit = full if evaluations.refit_time > 0 else 0
-    n_candidates = int(np.sum(budgets == budgets.min()))
     used = evaluations.n_splits * float(np.sum(budgets)) + refit
-    return int(used), evaluations.n_splits * n_candidates * full + refit
+    return int(used), evaluations.n_splits * evaluations.n_candidates * full + refit
 
 
 def problem_values(problem: Problem, evaluations: Evaluations) -> np.ndarray:

@@ -31,7 +31,7 @@ from benchmarks.measures import (
     problem_values,
     resources_used,
 )
-from benchmarks.methods import METHODS
+from benchmarks.methods import METHODS, Method
 from benchmarks.problems import PROBLEMS, Problem
 
 __all__ = ["RunSpec", "load_records", "run_all", "run_one"]
@@ -197,11 +197,8 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
     if problem.resource is not None:
         used, everything_full = resources_used(evaluations, problem.resource[1])
         record.update(resources=used, resources_full=everything_full)
-    n_budgets = evaluations.n_resources
     record.update(
-        n_evals=len(values)
-        if n_budgets is None
-        else int(np.sum(n_budgets == n_budgets.min())),
+        n_evals=evaluations.n_candidates,
         n_fits=len(values),
         wall_time=wall,
         cpu_time=cpu,
@@ -220,7 +217,7 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
     return record
 
 
-def _budget_options(problem: Problem, method: Any) -> dict[str, Any]:
+def _budget_options(problem: Problem, method: Method) -> dict[str, Any]:
     """The ``resource`` and ``max_resources`` a budgeted method needs."""
     if not method.budgeted:
         return {}

@@ -23,13 +23,13 @@ from sk_hpsearch._warping import ScoreWarping
 __all__ = ["GPBayesSearchCV"]
 
 _RESTART_EVERY = 5
-#: Share of ``n_iter`` (at least one candidate) proposed last by maximising the
-#: predicted score: exploration has no later use then.
-_FINAL_SHARE = 0.05
 """Once the GP has ``5 (D + 2)`` points, the hyperparameter fit also starts from
 the defaults only every ``_RESTART_EVERY`` steps, otherwise warm-started
 alone: one new point barely moves the optimum, and the warm start is about
 three times cheaper than the fresh one."""
+_FINAL_SHARE = 0.05
+"""Share of ``n_iter`` (at least one candidate) proposed last by maximising the
+predicted score: exploration has no later use then."""
 
 
 class GPBayesSearchCV(BaseSpaceSearchCV):

@@ -166,11 +166,16 @@ class BudgetedEvaluations(Evaluations):
         scores : ndarray of shape (m,)
         """
         enough = self.X.shape[1] + 2
-        for rung in range(len(self.ladder) - 1, 0, -1):
-            scores = np.asarray(self._rung_scores[rung], dtype=float)
-            if np.isfinite(scores).sum() >= enough:
-                return self.X[self._members[rung]], scores
-        return self.X[self._members[0]], np.asarray(self._rung_scores[0], dtype=float)
+        rung = next(
+            (
+                r
+                for r in range(len(self.ladder) - 1, 0, -1)
+                if np.isfinite(self._rung_scores[r]).sum() >= enough
+            ),
+            0,  # every candidate has a score at the smallest budget
+        )
+        scores = np.asarray(self._rung_scores[rung], dtype=float)
+        return self.X[self._members[rung]], scores
 
     def _fit_at(self, rung: int, ids: list[int]) -> None:
         """Fit candidates ``ids`` with the budget of ``rung``."""
