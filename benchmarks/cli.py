@@ -59,6 +59,7 @@ QUICK = {
     "parallel_seeds": 1,
     "batch_problems": "branin",
     "batch_seeds": 1,
+    "batch_n_iters": "6,12",
     "budget_problems": "hgb_cancer",
     "budget_seeds": 1,
     "budget_n_iter": 6,
@@ -128,6 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
     add("--parallel-seeds", type=int, default=1)
     add("--batch-problems", default="hartmann6,mlp")
     add("--batch-seeds", type=int, default=5)
+    add(
+        "--batch-n-iters",
+        default=None,
+        help="comma list of evaluations per search (default: --n-iter)",
+    )
     add(
         "--budget-problems",
         default=None,
@@ -211,10 +217,12 @@ def plan(args: argparse.Namespace, methods: list[str]) -> Iterator[RunSpec]:
                             n_jobs,
                         )
     if "batch" in stages and "gp" in methods and METHODS["gp_q8"].is_available():
+        n_iters = _ints(args.batch_n_iters) if args.batch_n_iters else [args.n_iter]
         for seed in range(args.batch_seeds):
             for name in _names(args.batch_problems):
-                for method in ("gp", "gp_q8"):
-                    yield RunSpec("batch", name, method, seed, args.n_iter)
+                for n_iter in n_iters:
+                    for method in ("gp", "gp_q8"):
+                        yield RunSpec("batch", name, method, seed, n_iter)
     if "budget" in stages:
         names = (
             _names(args.budget_problems)

@@ -464,42 +464,48 @@ def _batch_section(records: list[Record]) -> list[str]:
     stage = [r for r in records if r["stage"] == "batch"]
     if not stage:
         return []
-    n_iter = stage[0]["n_iter"]
     problems = list(dict.fromkeys(r["problem"] for r in stage))
+    n_iters = sorted({r["n_iter"] for r in stage})
     seeds = {r["seed"] for r in stage}
     sel = [
         r
         for r in records
         if r["problem"] in problems
-        and r["n_iter"] == n_iter
+        and r["n_iter"] in n_iters
         and r["n_jobs"] == 1
         and r["seed"] in seeds
         and r["method"] in ("gp", "gp_q8")
     ]
-    groups = _group(sel, "problem", "method")
+    groups = _group(sel, "problem", "n_iter", "method")
     rows = []
     for p in problems:
-        one, eight = groups.get((p, "gp"), []), groups.get((p, "gp_q8"), [])
-        kind = "score" if (one or eight)[0]["goal"] == "max" else "regret"
-        rows.append(
-            [
-                p,
-                f"{len(one)} / {len(eight)}",
-                *_med_iqr([_value(r, "final") for r in one], kind),
-                *_med_iqr([_value(r, "final") for r in eight], kind),
-                _fmt(_quartiles([r["wall_time"] for r in one])[0], "time"),
-                _fmt(_quartiles([r["wall_time"] for r in eight])[0], "time"),
-            ]
-        )
+        for n_iter in n_iters:
+            one = groups.get((p, n_iter, "gp"), [])
+            eight = groups.get((p, n_iter, "gp_q8"), [])
+            if not (one or eight):
+                continue
+            kind = "score" if (one or eight)[0]["goal"] == "max" else "regret"
+            rows.append(
+                [
+                    p,
+                    str(n_iter),
+                    f"{len(one)} / {len(eight)}",
+                    *_med_iqr([_value(r, "final") for r in one], kind),
+                    *_med_iqr([_value(r, "final") for r in eight], kind),
+                    _fmt(_quartiles([r["wall_time"] for r in one])[0], "time"),
+                    _fmt(_quartiles([r["wall_time"] for r in eight])[0], "time"),
+                ]
+            )
     return [
-        f"## Batch size: GPBayesSearchCV n_points=1 vs 8 (n_iter={n_iter}, n_jobs=1)",
+        "## Batch size: GPBayesSearchCV n_points=1 vs 8 (n_jobs=1)",
         "",
         "Quality at equal evaluations (final regret or CV score), median and IQR "
-        "over seeds.",
+        "over seeds, at each number of evaluations.",
         "",
         *_table(
             [
                 "problem",
+                "n_iter",
                 "seeds (1 / 8)",
                 "n_points=1 median",
                 "n_points=1 IQR",

@@ -136,10 +136,15 @@ def test_quick_has_rows_for_each_installed_method(quick_dir: Path, method: str) 
 def test_quick_batch_rows(quick_dir: Path) -> None:
     _require("sk_hpsearch:GPBayesSearchCV")
     records = _records(quick_dir)
-    assert any(
-        r["method"] == "gp_q8" and r["options"] == {"n_points": 8} for r in records
-    )
-    assert "## Batch size" in (quick_dir / "report.md").read_text()
+    assert {
+        r["n_iter"]
+        for r in records
+        if r["method"] == "gp_q8" and r["options"] == {"n_points": 8}
+    } == {6, 12}
+    report = (quick_dir / "report.md").read_text()
+    batch = report[report.index("## Batch size") :].split("\n## ")[0]
+    for n_iter in (6, 12):
+        assert f"| branin | {n_iter} | 1 / 1 |" in batch
 
 
 def test_quick_budget_rows(quick_dir: Path) -> None:
