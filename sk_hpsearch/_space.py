@@ -99,7 +99,7 @@ class _DistributionDimension(_Dimension):
             self.discrete = isinstance(dist, stats.rv_discrete) or isinstance(
                 getattr(dist, "dist", None), stats.rv_discrete
             )
-        low, high = dist.support()
+        low, high = _support(dist)
         self._low, self._high = float(low), float(high)
         if self.discrete and math.isfinite(low) and math.isfinite(high):
             self.n_values = int(high - low + 1)
@@ -153,6 +153,18 @@ class _DistributionDimension(_Dimension):
         if self.discrete and value != math.floor(value):
             return False
         return self._low <= value <= self._high
+
+
+def _support(dist) -> tuple[float, float]:
+    """``dist.support()``, or ``(ppf(0), ppf(1))`` for a law without it.
+
+    scipy's frozen laws and ours have ``support``; any other object with
+    ``rvs``, ``cdf`` and ``ppf`` (the documented protocol) need not.
+    """
+    if hasattr(dist, "support"):
+        return dist.support()
+    low, high = np.asarray(dist.ppf(np.array([0.0, 1.0])), dtype=float)
+    return float(low), float(high)
 
 
 class _CategoricalDimension(_Dimension):

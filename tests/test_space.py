@@ -585,3 +585,29 @@ def test_duplicate_categorical_values_are_one_candidate():
     np.testing.assert_array_equal(space.encode(params), X)
     assert len(set(space.keys(X))) == 2
     assert space.size == 2
+
+
+class _UniformWithoutSupport:
+    """A distribution with only ``rvs``, ``cdf`` and ``ppf`` (no ``support``)."""
+
+    def __init__(self, low, high):
+        self.low, self.high = low, high
+
+    def rvs(self, size=None, random_state=None):
+        rng = np.random.RandomState(random_state)
+        return rng.uniform(self.low, self.high, size=size)
+
+    def cdf(self, x):
+        return np.clip((np.asarray(x) - self.low) / (self.high - self.low), 0, 1)
+
+    def ppf(self, q):
+        return self.low + np.asarray(q) * (self.high - self.low)
+
+
+def test_distribution_without_support_uses_its_quantiles():
+    # The documented protocol is rvs/cdf/ppf; support() is scipy's extra.
+    space = SearchSpace({"c": _UniformWithoutSupport(2.0, 4.0)})
+    params = space.decode(space.sample(20, np.random.RandomState(0)))
+    assert all(2.0 <= p["c"] <= 4.0 for p in params)
+    assert space.subspaces[0][0].in_support(3.0)
+    assert not space.subspaces[0][0].in_support(5.0)
