@@ -24,7 +24,7 @@ from sk_hpsearch._budget import (
     budget_ladder,
 )
 from sk_hpsearch._compat import defer_all_fits_failed, yields_constant_splits
-from sk_hpsearch._evaluations import Evaluations, no_metric_error
+from sk_hpsearch._evaluations import Evaluations
 from sk_hpsearch._space import SearchSpace
 
 __all__ = ["BaseSpaceSearchCV", "round_sizes"]
@@ -108,9 +108,10 @@ class BaseSpaceSearchCV(BaseSearchCV):
             )
         metric = None
         if isinstance(self.scoring, list | tuple | dict):
-            if not isinstance(self.refit, str):
-                raise no_metric_error(self.refit)
-            metric = self.refit
+            # refit=False or a callable: the first metric, as sklearn orders them.
+            metric = (
+                self.refit if isinstance(self.refit, str) else next(iter(self.scoring))
+            )
         args = (space, evaluate_candidates, metric, self.refit)
         if self.resource is None:
             evals = Evaluations(*args)

@@ -19,10 +19,10 @@ __all__ = ["Evaluations", "no_metric_error"]
 
 
 def no_metric_error(refit) -> ValueError:
-    """The error for multi-metric scoring without a metric to optimise."""
+    """The error for multi-metric scoring with a ``refit`` that names no metric."""
     return ValueError(
-        "With multi-metric scoring the search optimises the metric named by "
-        f"refit, so refit must be the name of a scorer; got refit={refit!r}."
+        "For multi-metric scoring, refit must be the name of a scorer, a "
+        f"callable or False; got refit={refit!r}."
     )
 
 
@@ -37,10 +37,12 @@ class Evaluations:
         The callback that ``BaseSearchCV.fit`` hands to ``_run_search``.
     metric : str or None
         The refit metric whose ``mean_test_<metric>`` is optimised; ``None``
-        means "``score``, unless the scorer turns out to be multi-metric".
+        means "``score``, unless the scorer turns out to be multi-metric"
+        (see :meth:`_score_key`).
     refit : bool, str or callable
-        The search's ``refit``, for the error message when no metric can be
-        optimised.
+        The search's ``refit``: with a multi-metric callable scorer, the
+        metric it names is optimised (the first metric if it is ``False`` or
+        a callable).
 
     Attributes
     ----------
@@ -147,14 +149,31 @@ class Evaluations:
         self._seen.update(self.space.keys(X))
 
     def _score_key(self, results: dict) -> str:
-        if self._metric is None:
-            if "mean_test_score" in results:
-                self._metric = "score"
-            elif isinstance(self._refit, str):
-                self._metric = self._refit
-            else:
-                raise no_metric_error(self._refit)
-        return f"mean_test_{self._metric}"
+        """The ``cv_results_`` column of the mean test score to optimise.
+
+        Without a metric given up front (single-metric or callable scoring),
+        it is read from ``results`` at every call: while every fit so far
+        failed, a callable multi-metric scorer has only ``mean_test_score``
+        (the error scores); once a fit succeeded its metrics appear. With
+        several metrics, the one named by ``refit`` is optimised, or the
+        first when ``refit`` is ``False`` or a callable, as for a list or
+        dict ``scoring`` (see ``BaseSpaceSearchCV._start_search``).
+
+        Raises
+        ------
+        ValueError
+            If the scorer is multi-metric and ``refit`` is ``True`` or names
+            none of its metrics.
+        """
+        if self._metric is not None:
+            return f"mean_test_{self._metric}"
+        if isinstance(self._refit, str) and f"mean_test_{self._refit}" in results:
+            return f"mean_test_{self._refit}"
+        if "mean_test_score" in results:
+            return "mean_test_score"
+        if self._refit is True or isinstance(self._refit, str):
+            raise no_metric_error(self._refit)
+        return next(key for key in results if key.startswith("mean_test_"))
 
     def model_data(self) -> tuple[np.ndarray, np.ndarray]:
         """The points and scores a surrogate model should fit: all of them.

@@ -15,6 +15,7 @@ from scipy import stats
 from sklearn.datasets import load_iris
 from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, log_loss
 from sklearn.model_selection import (
     GroupKFold,
     KFold,
@@ -27,6 +28,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import sk_hpsearch
 from sk_hpsearch import CoarseToFineSearchCV, LogUniform
+from sk_hpsearch._evaluations import Evaluations
 
 from ._fakes import FunctionClassifier, classification_data
 
@@ -184,10 +186,98 @@ def test_multimetric_follows_refit_metric(cls):
     ).fit(X, y)
     assert {"mean_test_acc", "mean_test_nll"} <= set(search.cv_results_)
     assert search.best_index_ == np.argmax(search.cv_results_["mean_test_nll"])
-    with pytest.raises(ValueError, match="refit must be the name of a scorer"):
-        cls(LogisticRegression(), LR_SPACE, n_iter=2, scoring=scoring, refit=False).fit(
-            X, y
-        )
+
+
+def _acc_and_nll(estimator, X, y):
+    """A callable scorer returning several metrics."""
+    return {
+        "acc": accuracy_score(y, estimator.predict(X)),
+        "nll": -log_loss(y, estimator.predict_proba(X)),
+    }
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+@pytest.mark.parametrize(
+    "scoring",
+    [{"acc": "accuracy", "nll": "neg_log_loss"}, _acc_and_nll],
+    ids=["dict", "callable"],
+)
+@pytest.mark.parametrize(
+    "refit",
+    [False, lambda results: int(np.argmax(results["mean_test_nll"]))],
+    ids=["false", "callable"],
+)
+def test_multimetric_with_refit_false_or_callable_like_randomized_search(
+    cls, scoring, refit
+):
+    X, y = load_iris(return_X_y=True)
+    kwargs = dict(n_iter=4, cv=3, scoring=scoring, refit=refit, random_state=0)
+    theirs = RandomizedSearchCV(LogisticRegression(), LR_SPACE, **kwargs).fit(X, y)
+    ours = cls(LogisticRegression(), LR_SPACE, **kwargs).fit(X, y)
+    assert ours.multimetric_ and theirs.multimetric_
+    assert len(ours.cv_results_["params"]) == 4
+    for attr in ("best_estimator_", "best_index_", "best_params_", "best_score_"):
+        assert hasattr(ours, attr) == hasattr(theirs, attr), attr
+    if callable(refit):
+        assert ours.best_index_ == np.argmax(ours.cv_results_["mean_test_nll"])
+
+
+class _FailsFirstFits(FunctionClassifier):
+    """``FunctionClassifier`` whose first ``n_failures`` fits (in order) fail."""
+
+    n_failures = 0
+
+    def fit(self, X, y, sample_weight=None):
+        if _FailsFirstFits.n_failures > 0:
+            _FailsFirstFits.n_failures -= 1
+            raise ValueError("first fits fail")
+        return super().fit(X, y, sample_weight)
+
+
+def _two_scores(estimator, X, y):
+    return {"a": estimator.score(X, y), "b": 2 * estimator.score(X, y)}
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+@pytest.mark.parametrize("refit", ["b", False])
+def test_callable_multimetric_scorer_whose_first_batch_failed(cls, refit):
+    # The first batch has no dict score to name the metrics yet.
+    X, y = classification_data()
+    _FailsFirstFits.n_failures = 3  # the first candidate, on each of 3 folds
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitFailedWarning)
+        search = fast(
+            cls,
+            _FailsFirstFits(),
+            scoring=_two_scores,
+            refit=refit,
+            n_iter=5,
+            **one_per_batch(cls),
+        ).fit(X, y)
+    b = search.cv_results_["mean_test_b"]
+    assert np.isnan(b[0]) and np.isfinite(b[1:]).all()
+    assert len(search.cv_results_["params"]) == 5
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+def test_multimetric_without_refit_metric_follows_the_first_metric(cls):
+    X, y = load_iris(return_X_y=True)
+    scoring = {"nll": "neg_log_loss", "acc": "accuracy"}
+    search = cls(
+        LogisticRegression(), LR_SPACE, n_iter=4, cv=3, scoring=scoring, refit=False
+    )
+    followed = []
+    score_key = Evaluations._score_key
+
+    def spy(self, results):
+        key = score_key(self, results)
+        followed.append(key)
+        return key
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Evaluations, "_score_key", spy)
+        search.fit(X, y)
+    assert set(followed) == {"mean_test_nll"}
 
 
 @pytest.mark.parametrize("cls", SEARCHES)
