@@ -168,7 +168,7 @@ class BaseSpaceSearchCV(BaseSearchCV):
 
     def _deferring_failures(self):
         """Context in which one batch of failed fits does not end the search."""
-        return defer_all_fits_failed(self.error_score)
+        return defer_all_fits_failed(self.error_score, owner=self)
 
     def _budget(self, space: SearchSpace) -> int:
         """``n_iter``, capped (with a warning) by the number of candidates."""

@@ -6,6 +6,7 @@ scikit-learn release breaks (at most) this module, and its tests say so.
 
 from __future__ import annotations
 
+import sys
 import threading
 import warnings
 from collections.abc import Iterator
@@ -48,9 +49,18 @@ def _deferring_check(results, error_score):
     candidates, and a single bad candidate would then throw away every result
     already computed. While deferring, a batch whose fits all failed only
     warns; the search raises at the end if *every* fit of the search failed.
+
+    Only the search that opened the context defers: another search run by
+    one of its fits on this thread (a ``GridSearchCV`` as the estimator, say)
+    is recognised by the ``self`` of sklearn's ``evaluate_candidates`` closure
+    that calls this function, and keeps sklearn's check.
     """
     log = getattr(_state, "log", None)
     if log is None:
+        return _original_check(results, error_score)
+    owner = getattr(_state, "owner", None)
+    caller = sys._getframe(1).f_locals.get("self")
+    if owner is not None and caller is not None and caller is not owner:
         return _original_check(results, error_score)
     log.extend(results)
     # With a callable scorer that returns a dict, sklearn gives failed fits
@@ -72,7 +82,7 @@ def _deferring_check(results, error_score):
 
 
 @contextmanager
-def defer_all_fits_failed(error_score) -> Iterator[None]:
+def defer_all_fits_failed(error_score, owner=None) -> Iterator[None]:
     """Raise "all fits failed" once for the whole search, not once per batch.
 
     Parameters
@@ -80,6 +90,10 @@ def defer_all_fits_failed(error_score) -> Iterator[None]:
     error_score : 'raise' or float
         The search's ``error_score`` (with ``'raise'`` nothing is deferred:
         the first failure propagates, as in scikit-learn).
+    owner : BaseSearchCV, default=None
+        The search whose batches are deferred; other searches run on this
+        thread inside the block (nested in its fits) keep scikit-learn's
+        check. ``None`` defers every search on this thread.
 
     Yields
     ------
@@ -93,11 +107,12 @@ def defer_all_fits_failed(error_score) -> Iterator[None]:
         return
     if _sk_search._warn_or_raise_about_fit_failures is _original_check:
         _sk_search._warn_or_raise_about_fit_failures = _deferring_check
-    previous = getattr(_state, "log", None)
-    _state.log = log = []
+    previous = getattr(_state, "log", None), getattr(_state, "owner", None)
+    log: list = []
+    _state.log, _state.owner = log, owner
     try:
         yield
     finally:
-        _state.log = previous
+        _state.log, _state.owner = previous
     if log and all(e["fit_error"] is not None for e in log):
         _original_check(log, error_score)

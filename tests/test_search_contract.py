@@ -17,6 +17,7 @@ from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, log_loss
 from sklearn.model_selection import (
+    GridSearchCV,
     GroupKFold,
     KFold,
     RandomizedSearchCV,
@@ -434,3 +435,28 @@ def one_per_batch(cls) -> dict:
     if cls is CoarseToFineSearchCV:
         return {"n_rounds": 8}
     return {"n_initial_points": 1, "n_points": 1}
+
+
+class _FailsOnFewSamples(FunctionClassifier):
+    """``FunctionClassifier`` that fails on fewer than 35 samples."""
+
+    def fit(self, X, y, sample_weight=None):
+        if len(X) < 35:
+            raise ValueError("too few samples")
+        return super().fit(X, y, sample_weight)
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+def test_a_nested_sklearn_search_still_raises_when_all_its_fits_fail(cls):
+    # The inner GridSearchCV sees 40 samples per outer fold, 26-27 per inner
+    # fold: every inner fit fails, so it must raise, as under RandomizedSearchCV,
+    # and not go on with NaN scores because the outer search defers failures.
+    X, y = classification_data(60)
+    inner = GridSearchCV(_FailsOnFewSamples(), {"beta": [0.1, 0.2]}, cv=3)
+    space = {"estimator__alpha": [0.01, 0.1]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitFailedWarning)
+        with pytest.raises(ValueError, match=r"All the .* fits failed"):
+            RandomizedSearchCV(inner, space, n_iter=2, cv=3).fit(X, y)
+        with pytest.raises(ValueError, match=r"All the .* fits failed"):
+            cls(inner, space, n_iter=2, cv=3, random_state=0).fit(X, y)
