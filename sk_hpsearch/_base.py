@@ -24,7 +24,7 @@ from sk_hpsearch._budget import (
     budget_ladder,
 )
 from sk_hpsearch._compat import defer_all_fits_failed, yields_constant_splits
-from sk_hpsearch._evaluations import Evaluations
+from sk_hpsearch._evaluations import Evaluations, no_metric_error
 from sk_hpsearch._space import SearchSpace
 
 __all__ = ["BaseSpaceSearchCV", "round_sizes"]
@@ -103,15 +103,14 @@ class BaseSpaceSearchCV(BaseSearchCV):
             raise ValueError(
                 "The cv parameter must yield the same folds on every call to "
                 "split(), so that candidates of different rounds are compared "
-                "on the same data: set its random_state to an int, or set "
-                f"shuffle=False; got cv={self.cv!r}."
+                "on the same data: set its random_state to an int (or, for a "
+                f"KFold-like splitter, shuffle=False); got cv={self.cv!r}."
             )
         metric = None
         if isinstance(self.scoring, list | tuple | dict):
-            # refit=False or a callable: the first metric, as sklearn orders them.
-            metric = (
-                self.refit if isinstance(self.refit, str) else next(iter(self.scoring))
-            )
+            if not isinstance(self.refit, str):
+                raise no_metric_error(self.refit)
+            metric = self.refit
         args = (space, evaluate_candidates, metric, self.refit)
         if self.resource is None:
             evals = Evaluations(*args)

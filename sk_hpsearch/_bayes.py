@@ -60,8 +60,9 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
         when the space has fewer distinct candidates (with a warning).
     scoring : str, callable, list, tuple or dict, default=None
         As in ``RandomizedSearchCV``. With several metrics the model follows
-        the metric named by ``refit``, or the first metric when ``refit`` is
-        ``False`` or a callable.
+        the metric named by ``refit``, which must then be a scorer's name
+        (``refit=False`` or a callable leaves nothing to optimise: a clear
+        error).
     n_jobs : int, default=None
         Number of jobs to run in parallel: the candidates x folds of each
         step are fitted in parallel (see ``n_points``).

@@ -19,10 +19,10 @@ __all__ = ["Evaluations", "no_metric_error"]
 
 
 def no_metric_error(refit) -> ValueError:
-    """The error for multi-metric scoring with a ``refit`` that names no metric."""
+    """The error for multi-metric scoring without a metric to optimise."""
     return ValueError(
-        "For multi-metric scoring, refit must be the name of a scorer, a "
-        f"callable or False; got refit={refit!r}."
+        "With multi-metric scoring the search optimises the metric named by "
+        f"refit, so refit must be the name of a scorer; got refit={refit!r}."
     )
 
 
@@ -41,8 +41,7 @@ class Evaluations:
         (see :meth:`_score_key`).
     refit : bool, str or callable
         The search's ``refit``: with a multi-metric callable scorer, the
-        metric it names is optimised (the first metric if it is ``False`` or
-        a callable).
+        metric it names is optimised.
 
     Attributes
     ----------
@@ -155,15 +154,14 @@ class Evaluations:
         it is read from ``results`` at every call: while every fit so far
         failed, a callable multi-metric scorer has only ``mean_test_score``
         (the error scores); once a fit succeeded its metrics appear. With
-        several metrics, the one named by ``refit`` is optimised, or the
-        first when ``refit`` is ``False`` or a callable, as for a list or
-        dict ``scoring`` (see ``BaseSpaceSearchCV._start_search``).
+        several metrics, the one named by ``refit`` is optimised, as for a
+        list or dict ``scoring`` (see ``BaseSpaceSearchCV._start_search``).
 
         Raises
         ------
         ValueError
-            If the scorer is multi-metric and ``refit`` is ``True`` or names
-            none of its metrics.
+            If the scorer is multi-metric and ``refit`` names none of its
+            metrics.
         """
         if self._metric is not None:
             return f"mean_test_{self._metric}"
@@ -171,9 +169,7 @@ class Evaluations:
             return f"mean_test_{self._refit}"
         if "mean_test_score" in results:
             return "mean_test_score"
-        if self._refit is True or isinstance(self._refit, str):
-            raise no_metric_error(self._refit)
-        return next(key for key in results if key.startswith("mean_test_"))
+        raise no_metric_error(self._refit)
 
     def model_data(self) -> tuple[np.ndarray, np.ndarray]:
         """The points and scores a surrogate model should fit: all of them.
