@@ -109,6 +109,20 @@ class _DistributionDimension(_Dimension):
                 mass = np.asarray(dist.cdf(values)) - np.asarray(dist.cdf(values - 1))
                 self.n_values = int(np.count_nonzero(mass > 0))
 
+    def has_integer_values(self) -> bool:
+        """Whether the values are integers, as the integer cells assume.
+
+        scipy also accepts ``rv_discrete(values=...)`` with any real values:
+        those are checked all (``xk``); other laws at 65 quantiles away from
+        the tails (a heavy tail's extreme quantiles are costly in scipy).
+        """
+        values = getattr(self.dist, "xk", None)
+        if values is None:
+            values = self._ppf(np.linspace(0.005, 0.995, 65))
+        values = np.asarray(values, dtype=float)
+        values = values[np.isfinite(values)]
+        return bool(np.all(values == np.floor(values)))
+
     def _ppf(self, u: np.ndarray) -> np.ndarray:
         x = np.asarray(self.dist.ppf(u), dtype=float)
         bad = ~np.isfinite(x)
@@ -267,7 +281,15 @@ def _make_dimension(where: str, name, value) -> _Dimension:
                 f"so it cannot be mapped to the unit cube; got {value!r}. Use a "
                 "frozen scipy.stats distribution or a list of values."
             )
-        return _DistributionDimension(name, value)
+        dimension = _DistributionDimension(name, value)
+        if dimension.discrete and not dimension.has_integer_values():
+            raise ValueError(
+                f"param_distributions{where}[{name!r}] is a discrete "
+                "distribution whose values are not all integers, which the "
+                f"cube cannot encode; got {value!r}. Pass the values as a list "
+                "(a categorical) instead."
+            )
+        return dimension
     if isinstance(value, np.ndarray) and value.ndim == 1:
         value = value.tolist()
     if isinstance(value, list | tuple) and len(value) > 0:

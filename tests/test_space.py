@@ -611,3 +611,32 @@ def test_distribution_without_support_uses_its_quantiles():
     assert all(2.0 <= p["c"] <= 4.0 for p in params)
     assert space.subspaces[0][0].in_support(3.0)
     assert not space.subspaces[0][0].in_support(5.0)
+
+
+@pytest.mark.parametrize(
+    "dist",
+    [
+        stats.rv_discrete(values=([0.01, 0.1, 10.0], [0.3, 0.3, 0.4])),
+        stats.rv_discrete(values=([1, 2.5], [0.5, 0.5])),
+    ],
+)
+def test_discrete_distribution_with_non_integer_values_is_a_clear_error(dist):
+    # Before: decoded to wrong integers (0.01 and 0.1 both became 0).
+    with pytest.raises(ValueError, match=r"\['C'\] is a discrete distribution"):
+        SearchSpace({"C": dist})
+
+
+@pytest.mark.parametrize(
+    "dist",
+    [
+        stats.rv_discrete(values=([1, 4, 9], [0.2, 0.3, 0.5])),
+        stats.randint(2, 40),
+        stats.poisson(3.0),
+        stats.zipf(1.5),
+    ],
+)
+def test_discrete_distributions_with_integer_values_are_accepted(dist):
+    space = SearchSpace({"n": dist})
+    values = [p["n"] for p in space.decode(space.sample(20, np.random.RandomState(0)))]
+    assert all(isinstance(v, int) for v in values)
+    assert all(dist.pmf(v) > 0 for v in values)
