@@ -265,13 +265,30 @@ def _optuna(sampler_name: str) -> Builder:
     return _builder(optuna_space, make_search)
 
 
-def _ours(class_name: str, **options: Any) -> Builder:
+def _ours(
+    name: str,
+    label: str,
+    class_name: str,
+    options: dict[str, Any] | None = None,
+    without_budget: str | None = None,
+) -> Method:
+    """sk_hpsearch's ``class_name`` as a method, ``options`` passed and recorded."""
+    options = dict(options or {})
+
     def make_search(estimator: BaseEstimator, space: dict, **kw: Any) -> Any:
         import sk_hpsearch
 
         return getattr(sk_hpsearch, class_name)(estimator, space, **options, **kw)
 
-    return _builder(ours_space, make_search)
+    return Method(
+        name,
+        label,
+        True,
+        (f"sk_hpsearch:{class_name}",),
+        _builder(ours_space, make_search),
+        options,
+        without_budget,
+    )
 
 
 _random = _builder(sklearn_space, _random_search)
@@ -297,52 +314,29 @@ METHODS: dict[str, Method] = {
             ("optuna", "optuna_integration", "pandas", "torch"),
             _optuna("GPSampler"),
         ),
-        Method(
-            "c2f",
-            "CoarseToFineSearchCV",
-            True,
-            ("sk_hpsearch:CoarseToFineSearchCV",),
-            _ours("CoarseToFineSearchCV"),
+        _ours("c2f", "CoarseToFineSearchCV", "CoarseToFineSearchCV"),
+        _ours("gp", "GPBayesSearchCV", "GPBayesSearchCV"),
+        _ours(
+            "gp_q8", "GPBayesSearchCV n_points=8", "GPBayesSearchCV", {"n_points": 8}
         ),
-        Method(
-            "gp",
-            "GPBayesSearchCV",
-            True,
-            ("sk_hpsearch:GPBayesSearchCV",),
-            _ours("GPBayesSearchCV"),
-        ),
-        Method(
-            "gp_q8",
-            "GPBayesSearchCV n_points=8",
-            True,
-            ("sk_hpsearch:GPBayesSearchCV",),
-            _ours("GPBayesSearchCV", n_points=8),
-            {"n_points": 8},
-        ),
-        Method(
+        _ours(
             "c2f_budget",
             "CoarseToFineSearchCV, budget",
-            True,
-            ("sk_hpsearch:CoarseToFineSearchCV",),
-            _ours("CoarseToFineSearchCV", **BUDGET),
+            "CoarseToFineSearchCV",
             BUDGET,
             without_budget="c2f",
         ),
-        Method(
+        _ours(
             "c2f_budget3",
             "CoarseToFineSearchCV, budget from 3",
-            True,
-            ("sk_hpsearch:CoarseToFineSearchCV",),
-            _ours("CoarseToFineSearchCV", **BUDGET_FROM_3),
+            "CoarseToFineSearchCV",
             BUDGET_FROM_3,
             without_budget="c2f",
         ),
-        Method(
+        _ours(
             "gp_budget",
             "GPBayesSearchCV, budget",
-            True,
-            ("sk_hpsearch:GPBayesSearchCV",),
-            _ours("GPBayesSearchCV", **BUDGET),
+            "GPBayesSearchCV",
             BUDGET,
             without_budget="gp",
         ),

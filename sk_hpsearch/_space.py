@@ -113,7 +113,7 @@ class _DistributionDimension(_Dimension):
         """Whether the values are integers, as the integer cells assume.
 
         scipy also accepts ``rv_discrete(values=...)`` with any real values:
-        those are checked all (``xk``); other laws at 65 quantiles away from
+        all of those (``xk``) are checked; other laws at 65 quantiles away from
         the tails (a heavy tail's extreme quantiles are costly in scipy).
         """
         values = getattr(self.dist, "xk", None)
