@@ -262,6 +262,35 @@ def _label(value) -> object:
     return value
 
 
+def _constant_of_invalid_law(label: str, dist) -> list | None:
+    """The one value ``dist.rvs`` draws when its cdf/ppf are undefined, else None.
+
+    scipy's cdf and ppf reject a zero ``scale`` (its support and quantiles are
+    NaN) while its ``rvs`` then draws ``loc`` every time, which is what
+    ``RandomizedSearchCV`` searches: such a law becomes a one-value list. Any
+    other law without a finite median is a ``ValueError`` naming ``label``.
+    """
+    with np.errstate(invalid="ignore"):
+        low, high = _support(dist)
+        median = float(np.asarray(dist.ppf(0.5), dtype=float))
+    if not (math.isnan(low) or math.isnan(high) or math.isnan(median)):
+        return None
+    problem = f"{label} has an undefined quantile function (ppf(0.5) is nan)"
+    try:
+        draws = np.asarray(dist.rvs(size=8, random_state=0), dtype=float)
+    except Exception as exc:
+        raise ValueError(
+            f"{problem} and cannot be sampled ({exc}); got {dist!r}. Check "
+            "its parameters."
+        ) from exc
+    if not (np.all(np.isfinite(draws)) and np.all(draws == draws[0])):
+        raise ValueError(
+            f"{problem} but draws varying values, so it cannot be mapped to "
+            f"the unit cube; got {dist!r}."
+        )
+    return [float(draws[0])]
+
+
 def _make_dimension(where: str, name, value) -> _Dimension:
     """Validate one entry of ``param_distributions`` and wrap it."""
     if not isinstance(name, str):
@@ -281,6 +310,11 @@ def _make_dimension(where: str, name, value) -> _Dimension:
                 f"so it cannot be mapped to the unit cube; got {value!r}. Use a "
                 "frozen scipy.stats distribution or a list of values."
             )
+        constant = _constant_of_invalid_law(
+            f"param_distributions{where}[{name!r}]", value
+        )
+        if constant is not None:
+            return _CategoricalDimension(name, constant)
         dimension = _DistributionDimension(name, value)
         if dimension.discrete and not dimension.has_integer_values():
             raise ValueError(

@@ -102,6 +102,20 @@ def test_cv_results_match_randomized_search(cls):
 
 
 @pytest.mark.parametrize("cls", SEARCHES)
+def test_zero_scale_law_is_searched_as_randomized_search_does(cls):
+    # scipy's rvs draws loc from a zero-scale law, its ppf gives NaN.
+    X, y = classification_data()
+    space = {**SPACE, "beta": stats.uniform(0.25, 0.0)}
+    ours = fast(cls, space=space).fit(X, y)
+    theirs = RandomizedSearchCV(
+        FunctionClassifier(), space, n_iter=6, cv=3, random_state=0
+    ).fit(X, y)
+    assert set(theirs.cv_results_["param_beta"]) == {0.25}
+    assert set(ours.cv_results_["param_beta"]) == {0.25}
+    assert np.isfinite(ours.cv_results_["mean_test_score"]).all()
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
 def test_finds_better_than_prior_median(cls):
     X, y = classification_data()
     search = fast(cls, n_iter=24).fit(X, y)

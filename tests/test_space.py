@@ -614,6 +614,31 @@ def test_distribution_without_support_uses_its_quantiles():
 
 
 @pytest.mark.parametrize(
+    ("dist", "value"),
+    [
+        (stats.uniform(1.5, 0.0), 1.5),
+        (stats.norm(-2.0, 0.0), -2.0),
+        (stats.lognorm(1.0, loc=3.0, scale=0.0), 3.0),
+    ],
+)
+def test_zero_scale_law_is_the_one_value_it_draws(dist, value):
+    # Before: scipy's NaN quantiles became NaN candidates and every fit failed.
+    space = SearchSpace({"C": dist, "k": ["a", "b"]})
+    params = space.decode(space.sample(10, np.random.RandomState(0)))
+    assert {p["C"] for p in params} == {value}
+    assert {p["k"] for p in params} == {"a", "b"}
+    assert space.size == 2
+
+
+@pytest.mark.parametrize(
+    "dist", [stats.beta(-1.0, 2.0), stats.poisson(-1.0), stats.randint(5, 5)]
+)
+def test_invalid_law_is_a_clear_error(dist):
+    with pytest.raises(ValueError, match=r"\['C'\] has an undefined quantile"):
+        SearchSpace({"C": dist})
+
+
+@pytest.mark.parametrize(
     "dist",
     [
         stats.rv_discrete(values=([0.01, 0.1, 10.0], [0.3, 0.3, 0.4])),
