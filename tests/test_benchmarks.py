@@ -41,6 +41,7 @@ from benchmarks.methods import (  # noqa: E402
     skopt_space,
 )
 from benchmarks.problems import PROBLEMS  # noqa: E402
+from benchmarks.reference_botorch import _continuous_bounds, botorch_regret  # noqa: E402
 from benchmarks.synthetic import FUNCTIONS, objective_estimator  # noqa: E402
 
 # method -> modules it needs (skipped when one is missing)
@@ -287,3 +288,17 @@ def test_plan_caps_seeds_and_reuses_keys() -> None:
         ("svc_digits", "skopt"): 1,
     }
     assert len({s.key for s in specs}) == len(specs)
+
+
+def test_botorch_reference_rejects_non_linear_spaces() -> None:
+    with pytest.raises(ValueError, match="'learning_rate' is float on a log scale"):
+        _continuous_bounds(FUNCTIONS["adam"])
+
+
+@pytest.mark.parametrize("q", [1, 2])
+def test_botorch_reference_improves_on_its_initial_design(q: int) -> None:
+    pytest.importorskip("botorch")
+    function = FUNCTIONS["branin"]
+    initial = botorch_regret(function, q, seed=0, n_iter=5)  # the design alone
+    regret = botorch_regret(function, q, seed=0, n_iter=9)
+    assert 0.0 <= regret <= initial
