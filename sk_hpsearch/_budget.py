@@ -184,8 +184,7 @@ class BudgetedEvaluations(Evaluations):
         extra = {k: [self._extra[i][k] for i in ids] for k in self._extra[ids[0]]}
         extra["n_resources"] = [budget] * len(ids)
         self.results = self._evaluate(batch, more_results=extra)
-        key = self._score_key(self.results)
-        new = np.asarray(self.results[key][-len(ids) :], dtype=float)
+        new = self._last_scores(len(ids))
         self.scores[ids] = new  # the score at the largest budget reached
         self._members[rung].extend(ids)
         self._rung_scores[rung].extend(new)

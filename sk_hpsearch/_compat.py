@@ -12,12 +12,13 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import numpy as np
 from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import _search as _sk_search
 from sklearn.model_selection._split import _yields_constant_splits
 from sklearn.model_selection._validation import _insert_error_scores
 
-__all__ = ["defer_all_fits_failed", "yields_constant_splits"]
+__all__ = ["defer_all_fits_failed", "failed_candidates", "yields_constant_splits"]
 
 
 def yields_constant_splits(cv) -> bool:
@@ -63,6 +64,7 @@ def _deferring_check(results, error_score):
     if owner is not None and caller is not None and caller is not owner:
         return _original_check(results, error_score)
     log.extend(results)
+    _state.batch = results
     # With a callable scorer that returns a dict, sklearn gives failed fits
     # dict scores only within a batch that has a success. A failed batch now
     # goes through, so fill the failures of every batch so far, in place (the
@@ -107,12 +109,42 @@ def defer_all_fits_failed(error_score, owner=None) -> Iterator[None]:
         return
     if _sk_search._warn_or_raise_about_fit_failures is _original_check:
         _sk_search._warn_or_raise_about_fit_failures = _deferring_check
-    previous = getattr(_state, "log", None), getattr(_state, "owner", None)
+    previous = (
+        getattr(_state, "log", None),
+        getattr(_state, "owner", None),
+        getattr(_state, "batch", None),
+    )
     log: list = []
-    _state.log, _state.owner = log, owner
+    _state.log, _state.owner, _state.batch = log, owner, None
     try:
         yield
     finally:
-        _state.log, _state.owner = previous
+        _state.log, _state.owner, _state.batch = previous
     if log and all(e["fit_error"] is not None for e in log):
         _original_check(log, error_score)
+
+
+def failed_candidates(n_candidates: int) -> np.ndarray:
+    """Which candidates of the last batch had a fit fail, inside the context.
+
+    scikit-learn gives a failed fit the score ``error_score``, which may be a
+    finite number; only the fit results it checks tell failures apart.
+
+    Parameters
+    ----------
+    n_candidates : int
+        Number of candidates of the last ``evaluate_candidates`` call of the
+        search that opened :func:`defer_all_fits_failed` on this thread.
+
+    Returns
+    -------
+    ndarray of shape (n_candidates,), dtype bool
+        True where at least one fit of the candidate failed; all False when
+        the batch is unknown (outside the context, or if scikit-learn changed).
+    """
+    batch = getattr(_state, "batch", None)
+    if not batch or len(batch) % n_candidates:
+        return np.zeros(n_candidates, dtype=bool)
+    # sklearn fits the pairs of product(candidates, splits): candidate-major.
+    errors = [result.get("fit_error") is not None for result in batch]
+    return np.array(errors, dtype=bool).reshape(n_candidates, -1).any(axis=1)

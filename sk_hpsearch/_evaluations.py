@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from sk_hpsearch._compat import failed_candidates
 from sk_hpsearch._space import SearchSpace
 
 __all__ = ["Evaluations", "no_metric_error"]
@@ -48,7 +49,8 @@ class Evaluations:
     X : ndarray of shape (n, D)
         Canonical cube points evaluated, in order.
     scores : ndarray of shape (n,)
-        Their ``mean_test_<metric>``; NaN where every fit failed.
+        Their ``mean_test_<metric>``; NaN where a fit failed, whatever
+        ``error_score`` filled in ``cv_results_``.
     results : dict
         The latest ``cv_results_``-style dict returned by the callback.
     """
@@ -135,8 +137,7 @@ class Evaluations:
             return
         params = self.space.decode(X)
         self.results = self._evaluate(params, more_results=dict(more_results or {}))
-        key = self._score_key(self.results)
-        self._record(X, np.asarray(self.results[key][-len(X) :], dtype=float))
+        self._record(X, self._last_scores(len(X)))
 
     def finish(self) -> None:
         """Complete pending work at the end of a search (nothing to do here)."""
@@ -146,6 +147,17 @@ class Evaluations:
         self.X = np.vstack([self.X, X])
         self.scores = np.concatenate([self.scores, scores])
         self._seen.update(self.space.keys(X))
+
+    def _last_scores(self, n: int) -> np.ndarray:
+        """Scores of the ``n`` candidates just evaluated; NaN where a fit failed.
+
+        ``cv_results_`` holds ``error_score`` for a failed fit, which may be
+        finite: the search must not take it for a real score.
+        """
+        key = self._score_key(self.results)
+        scores = np.array(self.results[key][-n:], dtype=float)
+        scores[failed_candidates(n)] = np.nan
+        return scores
 
     def _score_key(self, results: dict) -> str:
         """The ``cv_results_`` column of the mean test score to optimise.

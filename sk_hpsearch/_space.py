@@ -341,7 +341,9 @@ class SearchSpace:
     ----------
     param_distributions : dict or list of dict
         Parameter names mapped to a distribution (with ``cdf`` and ``ppf``)
-        or a list of values (categorical).
+        or a list of values (categorical). In a list, an empty dict is one
+        candidate, the estimator's own parameters, as in
+        ``RandomizedSearchCV``; some dict must be non-empty.
 
     Attributes
     ----------
@@ -369,9 +371,12 @@ class SearchSpace:
                 f"got {param_distributions!r}."
             )
         self.subspaces: list[list[_Dimension]] = []
+        # As in RandomizedSearchCV, an empty dict in a list is one candidate:
+        # the estimator's own parameters. Some dict must still have a parameter.
+        allow_empty = many and any(isinstance(d, Mapping) and d for d in dicts)
         for i, d in enumerate(dicts):
             where = f"[{i}]" if many else ""
-            if not isinstance(d, Mapping) or not d:
+            if not isinstance(d, Mapping) or not (d or allow_empty):
                 raise ValueError(
                     f"param_distributions{where} must be a non-empty dict; got {d!r}."
                 )

@@ -24,7 +24,11 @@ from sklearn.model_selection import (
 )
 from sklearn.model_selection._search import BaseSearchCV
 
-from sk_hpsearch._compat import defer_all_fits_failed, yields_constant_splits
+from sk_hpsearch._compat import (
+    defer_all_fits_failed,
+    failed_candidates,
+    yields_constant_splits,
+)
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:One or more of the test scores are non-finite:UserWarning"
@@ -189,6 +193,38 @@ def test_error_score_value_is_used_for_failed_fits():
     with pytest.warns(FitFailedWarning, match="their scores are set to -1.0"):
         search.fit(X, y)
     assert search.cv_results_["mean_test_score"][0] == -1.0
+
+
+class _RecordFailures(BatchSearchCV):
+    """``BatchSearchCV`` that records ``failed_candidates`` after each batch."""
+
+    def _run_search(self, evaluate_candidates):
+        self.failed_ = []
+        with defer_all_fits_failed(self.error_score, owner=self):
+            for batch in self.batches:
+                evaluate_candidates(batch)
+                self.failed_.append(failed_candidates(len(batch)).tolist())
+
+
+def test_failed_candidates_of_the_last_batch_whatever_error_score():
+    # A finite error_score hides failures in cv_results_; the fits tell them.
+    first_row = X[0]
+
+    class FailsOnOneFold(MaybeFailingClassifier):
+        """Fails, when ``shift == 1``, on the fold that holds out ``X[0]``."""
+
+        def fit(self, X, y):
+            if self.shift == 1.0 and not (X == first_row).all(axis=1).any():
+                raise ValueError("one fold fails")
+            return super().fit(X, y)
+
+    batches = [[OK, FAIL], [OK], [FAIL], [{"shift": 1.0}, OK]]
+    search = _RecordFailures(FailsOnOneFold(), batches, error_score=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitFailedWarning)
+        search.fit(X, y)
+    assert search.failed_ == [[False, True], [False], [True], [True, False]]
+    assert failed_candidates(2).tolist() == [False, False]  # outside: unknown
 
 
 def test_without_the_context_sklearn_raises_at_the_first_failed_batch():

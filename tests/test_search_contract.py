@@ -30,7 +30,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 import sk_hpsearch
 from sk_hpsearch import CoarseToFineSearchCV, LogUniform
 
-from ._fakes import FunctionClassifier, classification_data
+from ._fakes import BudgetClassifier, FunctionClassifier, classification_data
 
 SEARCHES = [CoarseToFineSearchCV]
 if hasattr(sk_hpsearch, "GPBayesSearchCV"):
@@ -283,6 +283,34 @@ def test_error_score(cls):
 
 
 @pytest.mark.parametrize("cls", SEARCHES)
+@pytest.mark.parametrize("resource", [None, "n_steps"])
+def test_numeric_error_score_is_searched_as_nan_is(cls, resource):
+    # error_score only fills cv_results_: a failed fit scored -1e9 (or 0) must
+    # not enter the zoom's top candidates or the GP as a real score.
+    X, y = classification_data()
+    space = {**SPACE, "fail": [False, True]}
+    runs = []
+    for error_score in (np.nan, -1e9, 0.0):
+        search = fast(
+            cls,
+            BudgetClassifier(),
+            space=space,
+            n_iter=10,
+            error_score=error_score,
+            resource=resource,
+            refit=False,  # with error_score=0 a failed fit ranks first
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FitFailedWarning)
+            runs.append(search.fit(X, y).cv_results_)
+    failed = np.array([p["fail"] for p in runs[0]["params"]])
+    assert failed.any()
+    for results in runs[1:]:
+        assert str(results["params"]) == str(runs[0]["params"])
+    assert (runs[1]["mean_test_score"][failed] == -1e9).all()
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
 def test_a_batch_of_failures_keeps_results_already_computed(cls):
     X, y = classification_data()
     # One candidate per batch: batches whose fits all fail must not end the search.
@@ -370,6 +398,26 @@ def test_list_of_dicts(cls):
     keys = {frozenset(p) for p in search.cv_results_["params"]}
     assert keys == {frozenset({"alpha", "kind"}), frozenset({"beta", "kind"})}
     assert search.best_params_["kind"] == "b"
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+def test_empty_dict_in_a_list_is_the_default_candidate(cls):
+    # RandomizedSearchCV evaluates {} as the estimator's own parameters.
+    X, y = classification_data()
+    space = [{}, {"kind": list("abc")}]
+    theirs = RandomizedSearchCV(FunctionClassifier(), space, n_iter=4, cv=3)
+    ours = fast(cls, space=space, n_iter=4)
+    for search in (theirs, ours):
+        params = search.fit(X, y).cv_results_["params"]
+        assert sorted(map(str, params)) == [
+            "{'kind': 'a'}",
+            "{'kind': 'b'}",
+            "{'kind': 'c'}",
+            "{}",
+        ]
+    assert ours.best_params_ == {"kind": "b"}
+    with pytest.raises(ValueError, match="non-empty dict"):
+        fast(cls, space=[{}]).fit(X, y)  # nothing to search at all
 
 
 @pytest.mark.parametrize("cls", SEARCHES)
