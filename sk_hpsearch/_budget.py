@@ -35,7 +35,9 @@ def budget_ladder(
     """The budgets (rungs) from ``min_resources`` up to ``max_resources``.
 
     The rungs are ``max_resources / reduction_factor**k`` for k = K..0, with
-    the smallest still >= ``min_resources``; integers when both bounds are.
+    the smallest still >= ``min_resources``; integers when ``max_resources``
+    (the full budget, of the estimator parameter's type) is one, the
+    smallest then rounded up to an integer >= ``min_resources``.
 
     Examples
     --------
@@ -45,12 +47,14 @@ def budget_ladder(
     [2, 7, 20]
     >>> budget_ladder(5, 5, 3)
     [5]
+    >>> budget_ladder(2.5, 27, 3)
+    [3, 9, 27]
     """
+    integer = isinstance(max_resources, numbers.Integral)
+    if integer:  # an integer parameter gets integer budgets only
+        min_resources = math.ceil(min_resources)
     n_rungs = 1 + math.floor(
         math.log(max_resources / min_resources) / math.log(reduction_factor) + 1e-9
-    )
-    integer = isinstance(min_resources, numbers.Integral) and isinstance(
-        max_resources, numbers.Integral
     )
     ladder = []
     for k in range(n_rungs - 1, -1, -1):

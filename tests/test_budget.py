@@ -33,6 +33,8 @@ def budgeted(cls, **kwargs):
         (3, 3, 2, [3]),
         (0.1, 1.0, 10, [0.1, 1.0]),
         (1, 100, 2, [2, 3, 6, 12, 25, 50, 100]),
+        (2.5, 27, 3, [3, 9, 27]),  # an integer full budget: integer rungs
+        (1e-9, 27, 3, [1, 3, 9, 27]),
     ],
 )
 def test_budget_ladder(low, high, factor, expected):
@@ -87,25 +89,37 @@ def test_callable_refit_is_respected(cls):
     assert search.best_index_ == 1
 
 
-@pytest.mark.parametrize("cls", SEARCHES)
-def test_real_estimator_budget(cls):
+def _fit_sgd_on_iris(cls, **kwargs):
+    """``cls`` over an SGDClassifier (``max_iter=9``, an int) with a budget."""
     X, y = load_iris(return_X_y=True)
     est = SGDClassifier(max_iter=9, tol=None, random_state=0)
     search = cls(
         est,
         {"alpha": LogUniform(1e-6, 1e-1)},
-        n_iter=6,
         cv=3,
         random_state=0,
         resource="max_iter",
-        min_resources=1,
-        reduction_factor=3,
+        **kwargs,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # small budgets
-        search.fit(X, y)
+        return search.fit(X, y)
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+def test_real_estimator_budget(cls):
+    search = _fit_sgd_on_iris(cls, n_iter=6, min_resources=1, reduction_factor=3)
     assert set(search.cv_results_["n_resources"]) <= {1, 3, 9}
     assert search.best_estimator_.max_iter == 9
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+def test_float_min_resources_keeps_an_integer_resource_integral(cls):
+    search = _fit_sgd_on_iris(cls, n_iter=3, min_resources=1.5)
+    budgets = search.cv_results_["n_resources"]
+    assert set(budgets) <= {3, 9}
+    assert all(isinstance(p["max_iter"], int) for p in search.cv_results_["params"])
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
 
 
 @pytest.mark.parametrize("cls", SEARCHES)
