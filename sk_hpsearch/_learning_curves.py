@@ -184,17 +184,39 @@ def _curves_of_candidates(search, keys, n: int) -> dict[str, dict[str, tuple]]:
     refit = search.refit if isinstance(search.refit, str) else "score"
     rank = np.asarray(results[f"rank_test_{refit}"])
     order = np.argsort(rank, kind="stable")[: int(n)]
+    trained = _epochs_budget(search)
     out = {}
     for i in order:
         label = f"rank {int(rank[i])} (#{int(i)})"
+        if trained is not None:
+            label = f"rank {int(rank[i])} (#{int(i)}, budget {trained[i]:g})"
         curves = {}
         for key, found in columns.items():
             found.sort()
             epochs = np.array([epoch for epoch, _ in found])
             values = np.array([results[name][i] for _, name in found], dtype=float)
+            if trained is not None:  # later columns repeat the last epoch
+                values, epochs = (
+                    values[epochs <= trained[i]],
+                    epochs[epochs <= trained[i]],
+                )
             curves[key] = (epochs, values)
         out[label] = curves
     return out
+
+
+def _epochs_budget(search) -> np.ndarray | None:
+    """Epochs each row of ``cv_results_`` trained, when the budget is epochs.
+
+    With ``resource="max_epochs"`` (or ``"<step>__max_epochs"``), a row's fit
+    stopped at its ``n_resources``; its curve columns beyond that only repeat
+    the last epoch, so they are not drawn.
+    """
+    resource = getattr(search, "resource", None)
+    if not isinstance(resource, str) or resource.split("__")[-1] != "max_epochs":
+        return None
+    budgets = search.cv_results_.get("n_resources")
+    return None if budgets is None else np.asarray(budgets, dtype=float)
 
 
 def _collect(obj, keys, candidates) -> dict[str, dict[str, tuple]]:
@@ -237,7 +259,9 @@ def plot_learning_curves(
     candidates : int, default=None
         For a search: draw the fold-averaged curves of its ``candidates``
         best candidates (by rank of the refit metric), recorded in
-        ``cv_results_`` by :func:`learning_curve_scorers`.
+        ``cv_results_`` by :func:`learning_curve_scorers`. With a
+        ``max_epochs`` budget, each row of ``cv_results_`` is one budget of a
+        candidate: its curve stops at that budget and its label names it.
 
     Returns
     -------

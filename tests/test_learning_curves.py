@@ -67,6 +67,7 @@ def _data():
     return rng.randn(30, 2), np.arange(30) % 2
 
 
+BUDGET_KEYS = ("min_resources", "reduction_factor")
 HISTORY = CurveNet(rate=0.5, max_epochs=3).fit(*_data()).history
 
 
@@ -148,7 +149,11 @@ def test_not_a_history_raises_type_error(bad):
         plot_learning_curves(bad)
 
 
-def _search(**params):
+def _search(resource=None, **params):
+    """A search over ``CurveNet(**params)``; ``resource`` etc. go to the search."""
+    budget = {}
+    if resource is not None:
+        budget = {"resource": resource, **{k: params.pop(k) for k in BUDGET_KEYS}}
     X, y = _data()
     scoring = {
         "acc": lambda est, X, y: est.score(X, y),
@@ -164,6 +169,7 @@ def _search(**params):
         scoring=scoring,
         refit="acc",
         random_state=0,
+        **budget,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
@@ -199,6 +205,18 @@ def test_plot_the_best_candidates_of_a_search():
         lines[f"{first} valid_loss"].get_ydata(),
         [rate + 0.1, rate**2 + 0.1, rate**3 + 0.1],
     )
+
+
+def test_budgeted_candidates_are_drawn_up_to_their_budget():
+    # Before: a fit stopped at 1 epoch by the budget drew a flat line to 3.
+    search = _search(resource="max_epochs", min_resources=1, reduction_factor=3)
+    results = search.cv_results_
+    assert set(results["n_resources"]) == {1, 3}
+    lines = _lines(plot_learning_curves(search, candidates=len(results["params"])))
+    for label, line in lines.items():
+        budget = int(label.split("budget ")[1].split(")")[0])
+        np.testing.assert_array_equal(line.get_xdata(), np.arange(1, budget + 1))
+    assert any("budget 1)" in label for label in lines)
 
 
 def test_plot_a_search_draws_its_refitted_best_net():
