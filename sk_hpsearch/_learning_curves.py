@@ -187,19 +187,16 @@ def _curves_of_candidates(search, keys, n: int) -> dict[str, dict[str, tuple]]:
     trained = _epochs_budget(search)
     out = {}
     for i in order:
-        label = f"rank {int(rank[i])} (#{int(i)})"
-        if trained is not None:
-            label = f"rank {int(rank[i])} (#{int(i)}, budget {trained[i]:g})"
+        budget = "" if trained is None else f", budget {trained[i]:g}"
+        label = f"rank {int(rank[i])} (#{int(i)}{budget})"
         curves = {}
         for key, found in columns.items():
             found.sort()
             epochs = np.array([epoch for epoch, _ in found])
             values = np.array([results[name][i] for _, name in found], dtype=float)
             if trained is not None:  # later columns repeat the last epoch
-                values, epochs = (
-                    values[epochs <= trained[i]],
-                    epochs[epochs <= trained[i]],
-                )
+                kept = epochs <= trained[i]
+                epochs, values = epochs[kept], values[kept]
             curves[key] = (epochs, values)
         out[label] = curves
     return out

@@ -67,7 +67,6 @@ def _data():
     return rng.randn(30, 2), np.arange(30) % 2
 
 
-BUDGET_KEYS = ("min_resources", "reduction_factor")
 HISTORY = CurveNet(rate=0.5, max_epochs=3).fit(*_data()).history
 
 
@@ -149,11 +148,8 @@ def test_not_a_history_raises_type_error(bad):
         plot_learning_curves(bad)
 
 
-def _search(resource=None, **params):
-    """A search over ``CurveNet(**params)``; ``resource`` etc. go to the search."""
-    budget = {}
-    if resource is not None:
-        budget = {"resource": resource, **{k: params.pop(k) for k in BUDGET_KEYS}}
+def _search(budget=None, **params):
+    """A search over ``CurveNet(**params)``; ``budget``: the search's budget options."""
     X, y = _data()
     scoring = {
         "acc": lambda est, X, y: est.score(X, y),
@@ -169,7 +165,7 @@ def _search(resource=None, **params):
         scoring=scoring,
         refit="acc",
         random_state=0,
-        **budget,
+        **(budget or {}),
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
@@ -209,7 +205,9 @@ def test_plot_the_best_candidates_of_a_search():
 
 def test_budgeted_candidates_are_drawn_up_to_their_budget():
     # Before: a fit stopped at 1 epoch by the budget drew a flat line to 3.
-    search = _search(resource="max_epochs", min_resources=1, reduction_factor=3)
+    search = _search(
+        budget={"resource": "max_epochs", "min_resources": 1, "reduction_factor": 3}
+    )
     results = search.cv_results_
     assert set(results["n_resources"]) == {1, 3}
     lines = _lines(plot_learning_curves(search, candidates=len(results["params"])))

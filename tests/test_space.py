@@ -631,23 +631,24 @@ def test_zero_scale_law_is_the_one_value_it_draws(dist, value):
 
 
 @pytest.mark.parametrize(
-    "dist", [stats.beta(-1.0, 2.0), stats.poisson(-1.0), stats.randint(5, 5)]
-)
-def test_invalid_law_is_a_clear_error(dist):
-    with pytest.raises(ValueError, match=r"\['C'\] has an undefined quantile"):
-        SearchSpace({"C": dist})
-
-
-@pytest.mark.parametrize(
-    "dist",
+    ("dist", "match"),
     [
-        stats.rv_discrete(values=([0.01, 0.1, 10.0], [0.3, 0.3, 0.4])),
-        stats.rv_discrete(values=([1, 2.5], [0.5, 0.5])),
+        (stats.beta(-1.0, 2.0), "has an undefined quantile"),
+        (stats.poisson(-1.0), "has an undefined quantile"),
+        (stats.randint(5, 5), "has an undefined quantile"),
+        # Before: decoded to wrong integers (0.01 and 0.1 both became 0).
+        (
+            stats.rv_discrete(values=([0.01, 0.1, 10.0], [0.3, 0.3, 0.4])),
+            "is a discrete distribution",
+        ),
+        (
+            stats.rv_discrete(values=([1, 2.5], [0.5, 0.5])),
+            "is a discrete distribution",
+        ),
     ],
 )
-def test_discrete_distribution_with_non_integer_values_is_a_clear_error(dist):
-    # Before: decoded to wrong integers (0.01 and 0.1 both became 0).
-    with pytest.raises(ValueError, match=r"\['C'\] is a discrete distribution"):
+def test_unusable_law_is_a_clear_error(dist, match):
+    with pytest.raises(ValueError, match=r"\['C'\] " + match):
         SearchSpace({"C": dist})
 
 
