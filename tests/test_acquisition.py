@@ -1,4 +1,4 @@
-"""Tests of the acquisition layer ``sk_hpsearch._acquisition``."""
+"""Tests of the acquisition layer ``sk_hpsearch.bo._acquisition``."""
 
 import itertools
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sk_hpsearch._acquisition import (
+from sk_hpsearch.bo._acquisition import (
     _ASYMPTOTE_BELOW,
     ACQUISITION_NAMES,
     ei,
@@ -18,7 +18,7 @@ from sk_hpsearch._acquisition import (
     propose_batch,
     ucb,
 )
-from sk_hpsearch._gp import GaussianProcess, GPParams, fit_gp, standardize_scores
+from sk_hpsearch.bo._gp import GaussianProcess, GPParams, fit_gp, standardize_scores
 
 FAST = settings(max_examples=30, deadline=None, database=None)
 N_INTEGERS = 50

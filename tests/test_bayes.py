@@ -133,7 +133,7 @@ def test_initial_points_are_space_filling():
 
 
 def test_hyperparameter_fit_restarts_early_then_periodically(monkeypatch):
-    import sk_hpsearch._bayes as bayes
+    import sk_hpsearch.search._bayes as bayes
 
     calls = []
 
@@ -152,7 +152,7 @@ def test_hyperparameter_fit_restarts_early_then_periodically(monkeypatch):
 
 @pytest.mark.parametrize(("n_iter", "n_final"), [(14, 1), (41, 3)])
 def test_the_last_candidates_maximise_the_predicted_score(monkeypatch, n_iter, n_final):
-    import sk_hpsearch._bayes as bayes
+    import sk_hpsearch.search._bayes as bayes
 
     calls = []
     propose = bayes._propose

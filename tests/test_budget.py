@@ -12,7 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import SGDClassifier
 
 from sk_hpsearch import CoarseToFineSearchCV, GPBayesSearchCV, LogUniform
-from sk_hpsearch._budget import budget_ladder
+from sk_hpsearch.strategies._budget import budget_ladder
 
 from ._fakes import BudgetClassifier, classification_data
 
@@ -169,8 +169,8 @@ def test_few_candidates_climb_each_rung(cls):
 def test_the_model_fits_the_largest_budget_with_enough_scores():
     from scipy.stats import uniform
 
-    from sk_hpsearch._budget import BudgetedEvaluations
-    from sk_hpsearch._space import SearchSpace
+    from sk_hpsearch.strategies._budget import BudgetedEvaluations
+    from sk_hpsearch.space._space import SearchSpace
 
     space = SearchSpace({"a": uniform(0, 1), "b": uniform(0, 1)})  # D = 2
     results: dict = {"mean_test_score": []}

@@ -1,4 +1,4 @@
-"""Tests of sk_hpsearch._distributions: LogUniform and OneMinusLogUniform."""
+"""Tests of sk_hpsearch.space._distributions: LogUniform and OneMinusLogUniform."""
 
 import copy
 import math

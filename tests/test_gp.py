@@ -1,4 +1,4 @@
-"""Tests of the Gaussian-process layer ``sk_hpsearch._gp``."""
+"""Tests of the Gaussian-process layer ``sk_hpsearch.bo._gp``."""
 
 import math
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sk_hpsearch._gp import (
+from sk_hpsearch.bo._gp import (
     MIN_VARIANCE,
     GaussianProcess,
     GPParams,

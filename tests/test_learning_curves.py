@@ -19,7 +19,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sk_hpsearch import CoarseToFineSearchCV, LogUniform
-from sk_hpsearch._learning_curves import (
+from sk_hpsearch.inspection._learning_curves import (
     history_scorer,
     learning_curve_scorers,
     plot_learning_curves,
@@ -76,7 +76,7 @@ def _lines(ax) -> dict:
 
 def test_importing_the_module_does_not_import_matplotlib():
     code = (
-        "import sys; import sk_hpsearch._learning_curves; "
+        "import sys; import sk_hpsearch.inspection._learning_curves; "
         "print('matplotlib' in sys.modules)"
     )
     out = subprocess.run(

@@ -33,7 +33,7 @@ from sk_hpsearch import (  # noqa: E402
     LogUniform,
     OneMinusLogUniform,
 )
-from sk_hpsearch._learning_curves import (  # noqa: E402
+from sk_hpsearch.inspection._learning_curves import (  # noqa: E402
     history_scorer,
     learning_curve_scorers,
     plot_learning_curves,

@@ -1,4 +1,4 @@
-"""Tests of sk_hpsearch._space: param_distributions <-> the unit cube."""
+"""Tests of sk_hpsearch.space._space: param_distributions <-> the unit cube."""
 
 import math
 import re
@@ -13,7 +13,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
 
 from sk_hpsearch import LogUniform, OneMinusLogUniform
-from sk_hpsearch._space import INACTIVE, MAX_CHOICES, SearchSpace
+from sk_hpsearch.space._space import INACTIVE, MAX_CHOICES, SearchSpace
 
 LOGREG = LogisticRegression()
 TREE = DecisionTreeClassifier()

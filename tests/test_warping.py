@@ -8,8 +8,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sk_hpsearch._gp import standardize_scores
-from sk_hpsearch._warping import (
+from sk_hpsearch.bo._gp import standardize_scores
+from sk_hpsearch.bo._warping import (
     ScoreWarping,
     _inverse_yeo_johnson,
     _lambda_search_bounds,

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from sk_hpsearch._evaluations import Evaluations
+from sk_hpsearch.search._evaluator import Evaluations
 
 __all__ = ["BudgetedEvaluations", "best_full_budget_index", "budget_ladder"]
 

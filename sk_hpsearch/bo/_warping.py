@@ -4,7 +4,7 @@ Notation
 --------
 y : (n,) raw scores to maximise; NaN or +-inf for failed fits.
 s : (n,) standardised scores, ``s = (y - centre) / scale`` (failures count
-    as the worst finite score), see :func:`~sk_hpsearch._gp.standardize_scores`.
+    as the worst finite score), see :func:`~sk_hpsearch.bo._gp.standardize_scores`.
 w : (n,) GP targets, ``w = (YJ_lambda(s) - mu) / sigma``: a Yeo-Johnson power
     transform of ``s`` with ``lambda`` by maximum likelihood, standardised.
 
@@ -23,7 +23,7 @@ import math
 import numpy as np
 import scipy.optimize
 
-from sk_hpsearch._gp import score_scaling, standardize_scores
+from sk_hpsearch.bo._gp import score_scaling, standardize_scores
 
 __all__ = ["ScoreWarping"]
 

@@ -96,7 +96,7 @@ def history_scorer(key: str, epoch: int = -1):
 
     Examples
     --------
-    >>> from sk_hpsearch._learning_curves import history_scorer
+    >>> from sk_hpsearch.inspection._learning_curves import history_scorer
     >>> class Net:
     ...     history = [{"epoch": 1, "valid_loss": 0.9}, {"epoch": 2, "valid_loss": 0.5}]
     >>> history_scorer("valid_loss")(Net()), history_scorer("epoch")(Net())
@@ -139,7 +139,7 @@ def learning_curve_scorers(
 
     Examples
     --------
-    >>> from sk_hpsearch._learning_curves import learning_curve_scorers
+    >>> from sk_hpsearch.inspection._learning_curves import learning_curve_scorers
     >>> sorted(learning_curve_scorers(2, keys=["valid_loss"]))
     ['valid_loss@1', 'valid_loss@2']
     """
@@ -276,7 +276,7 @@ def plot_learning_curves(
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> from sk_hpsearch._learning_curves import plot_learning_curves
+    >>> from sk_hpsearch.inspection._learning_curves import plot_learning_curves
     >>> history = [{"epoch": 1, "train_loss": 1.0, "valid_loss": 1.1},
     ...            {"epoch": 2, "train_loss": 0.6, "valid_loss": 0.8}]
     >>> ax = plot_learning_curves(history)

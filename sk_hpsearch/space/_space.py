@@ -36,7 +36,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from scipy import stats
 
-from sk_hpsearch._distributions import LogUniform
+from sk_hpsearch.space._distributions import LogUniform
 
 __all__ = ["SearchSpace"]
 

@@ -8,8 +8,8 @@ from functools import partial
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from sk_hpsearch._base import BaseSpaceSearchCV, round_sizes
-from sk_hpsearch._zoom import Region, zoom
+from sk_hpsearch.search._base import BaseSpaceSearchCV, round_sizes
+from sk_hpsearch.strategies._zoom import Region, zoom
 
 __all__ = ["CoarseToFineSearchCV"]
 

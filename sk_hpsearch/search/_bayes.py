@@ -13,12 +13,12 @@ from scipy.stats import qmc
 from sklearn.utils._param_validation import Interval, StrOptions
 from threadpoolctl import ThreadpoolController
 
-from sk_hpsearch._acquisition import propose_batch
-from sk_hpsearch._base import BaseSpaceSearchCV
-from sk_hpsearch._evaluations import Evaluations
-from sk_hpsearch._gp import fit_gp
-from sk_hpsearch._space import SearchSpace
-from sk_hpsearch._warping import ScoreWarping
+from sk_hpsearch.bo._acquisition import propose_batch
+from sk_hpsearch.search._base import BaseSpaceSearchCV
+from sk_hpsearch.search._evaluator import Evaluations
+from sk_hpsearch.bo._gp import fit_gp
+from sk_hpsearch.space._space import SearchSpace
+from sk_hpsearch.bo._warping import ScoreWarping
 
 __all__ = ["GPBayesSearchCV"]
 

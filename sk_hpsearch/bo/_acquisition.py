@@ -50,7 +50,7 @@ import scipy.spatial
 import scipy.special
 from scipy.stats import qmc
 
-from sk_hpsearch._gp import GaussianProcess, RandomLike, as_generator
+from sk_hpsearch.bo._gp import GaussianProcess, RandomLike, as_generator
 
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _LOG_SQRT_PI_OVER_2 = 0.5 * math.log(0.5 * math.pi)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from sk_hpsearch._compat import failed_candidates
-from sk_hpsearch._space import SearchSpace
+from sk_hpsearch.space._space import SearchSpace
 
 __all__ = ["Evaluations", "no_metric_error"]
 

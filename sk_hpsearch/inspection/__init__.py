@@ -1,0 +1,1 @@
+"""Reading a finished search: learning curves (and, beside them, plots)."""

@@ -1,0 +1,1 @@
+"""Ask/tell optimisers: the searches' strategies for any Python function."""
