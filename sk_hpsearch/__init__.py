@@ -7,14 +7,14 @@ have their own helpers in :mod:`sk_hpsearch.skorch` (importing
 ``sk_hpsearch`` never imports torch).
 """
 
-from sk_hpsearch.search._bayes import GPBayesSearchCV
-from sk_hpsearch.search._coarse_to_fine import CoarseToFineSearchCV
-from sk_hpsearch.space._distributions import LogUniform, OneMinusLogUniform
 from sk_hpsearch.inspection._learning_curves import (
     history_scorer,
     learning_curve_scorers,
     plot_learning_curves,
 )
+from sk_hpsearch.search._bayes import GPBayesSearchCV
+from sk_hpsearch.search._coarse_to_fine import CoarseToFineSearchCV
+from sk_hpsearch.space._distributions import LogUniform, OneMinusLogUniform
 
 __all__ = [
     "CoarseToFineSearchCV",

@@ -169,8 +169,8 @@ def test_few_candidates_climb_each_rung(cls):
 def test_the_model_fits_the_largest_budget_with_enough_scores():
     from scipy.stats import uniform
 
-    from sk_hpsearch.strategies._budget import BudgetedEvaluations
     from sk_hpsearch.space._space import SearchSpace
+    from sk_hpsearch.strategies._budget import BudgetedEvaluations
 
     space = SearchSpace({"a": uniform(0, 1), "b": uniform(0, 1)})  # D = 2
     results: dict = {"mean_test_score": []}

@@ -1,4 +1,4 @@
-"""Tests of sk_hpsearch.strategies._zoom: regions of the cube for coarse-to-fine search."""
+"""Tests of sk_hpsearch.strategies._zoom: coarse-to-fine regions of the cube."""
 
 import numpy as np
 import pytest
@@ -9,7 +9,13 @@ from scipy import stats
 
 from sk_hpsearch import LogUniform, OneMinusLogUniform
 from sk_hpsearch.space._space import INACTIVE, SearchSpace
-from sk_hpsearch.strategies._zoom import _MAX_ASPECT, _MIN_ASPECT, EDGE_FRACTION, Region, zoom
+from sk_hpsearch.strategies._zoom import (
+    _MAX_ASPECT,
+    _MIN_ASPECT,
+    EDGE_FRACTION,
+    Region,
+    zoom,
+)
 
 # Columns: 0 lr (continuous), 1 x (continuous), 2 act (categorical).
 SPACE = SearchSpace(

@@ -18,14 +18,14 @@ from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from sk_hpsearch._compat import defer_all_fits_failed, yields_constant_splits
+from sk_hpsearch.search._evaluator import Evaluations, no_metric_error
+from sk_hpsearch.space._space import SearchSpace
 from sk_hpsearch.strategies._budget import (
     BudgetedEvaluations,
     best_full_budget_index,
     budget_ladder,
 )
-from sk_hpsearch._compat import defer_all_fits_failed, yields_constant_splits
-from sk_hpsearch.search._evaluator import Evaluations, no_metric_error
-from sk_hpsearch.space._space import SearchSpace
 
 __all__ = ["BaseSpaceSearchCV", "round_sizes"]
 

@@ -14,11 +14,11 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from threadpoolctl import ThreadpoolController
 
 from sk_hpsearch.bo._acquisition import propose_batch
+from sk_hpsearch.bo._gp import fit_gp
+from sk_hpsearch.bo._warping import ScoreWarping
 from sk_hpsearch.search._base import BaseSpaceSearchCV
 from sk_hpsearch.search._evaluator import Evaluations
-from sk_hpsearch.bo._gp import fit_gp
 from sk_hpsearch.space._space import SearchSpace
-from sk_hpsearch.bo._warping import ScoreWarping
 
 __all__ = ["GPBayesSearchCV"]
 

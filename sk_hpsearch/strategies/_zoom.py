@@ -1,6 +1,6 @@
 """Regions of the unit cube for coarse-to-fine search.
 
-A :class:`Region` is, for each subspace of a :class:`~sk_hpsearch.space._space.SearchSpace`,
+A :class:`Region` is, for each subspace of a :class:`SearchSpace`,
 a box ``[lower, upper]`` of the cube plus sampling weights for the values of
 its categorical columns, and a weight for each subspace. Round 1 samples the
 whole cube; :func:`zoom` builds the next region around the best points so far.
