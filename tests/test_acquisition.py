@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from sk_hpsearch.bo._acquisition import (
     _ASYMPTOTE_BELOW,
     ACQUISITION_NAMES,
+    AcquisitionFunction,
+    Domain,
     ei,
     log_ei,
     log_pi,
@@ -24,6 +26,18 @@ FAST = settings(max_examples=30, deadline=None, database=None)
 N_INTEGERS = 50
 CATEGORY_CENTRES = (np.arange(3) + 0.5) / 3
 FIXED_VALUE = 0.5
+
+
+def _on(acq: AcquisitionFunction, space: dict) -> AcquisitionFunction:
+    """``acq`` with the domain described by ``space`` (a dict of Domain's args)."""
+    return AcquisitionFunction(acq.gp, acq.terms_fn, Domain(**space))
+
+
+def _propose(gp, n_points, *, acq_func, best, beta=4.0, exclude, rng, **kwargs):
+    """:func:`propose_batch` of ``acq_func`` on the domain given as keywords."""
+    options = {k: kwargs.pop(k) for k in ("n_sweep", "n_restarts") if k in kwargs}
+    acq = make_acquisition(gp, acq_func, best, beta=beta, domain=Domain(**kwargs))
+    return propose_batch(acq, n_points, exclude=exclude, rng=rng, **options)
 
 
 def _centre(x: np.ndarray, k: int) -> np.ndarray:
@@ -202,7 +216,7 @@ def test_optimize_acquisition_rejects_wrong_number_of_choices():
     acq = make_acquisition(_grid_gp(), "logei", best=1.0)
     space = {**GRID_SPACE, "choices": [CATEGORY_CENTRES]}
     with pytest.raises(ValueError, match="choices has length 1, expected"):
-        optimize_acquisition(acq, **space, exclude=np.empty((0, 2)), rng=0)
+        optimize_acquisition(_on(acq, space), exclude=np.empty((0, 2)), rng=0)
 
 
 @FAST
@@ -214,7 +228,7 @@ def test_optimize_acquisition_never_returns_an_excluded_point(excluded, name):
     exclude = GRID[sorted(excluded)].reshape(-1, 2)
     acq = make_acquisition(_grid_gp(), name, best=1.0)
     result = optimize_acquisition(
-        acq, **GRID_SPACE, exclude=exclude, rng=0, n_sweep=64, n_restarts=3
+        _on(acq, GRID_SPACE), exclude=exclude, rng=0, n_sweep=64, n_restarts=3
     )
     if len(excluded) == len(GRID):
         assert result is None
@@ -229,7 +243,7 @@ def test_optimize_acquisition_respects_fixed_and_discrete_columns():
     gp = _fitted_mixed_gp()
     acq = make_acquisition(gp, "logei", best=float(gp.z.max()))
     x, value = optimize_acquisition(
-        acq, **MIXED_SPACE, exclude=gp.X, rng=np.random.default_rng(5)
+        _on(acq, MIXED_SPACE), exclude=gp.X, rng=np.random.default_rng(5)
     )
     assert x[3] == FIXED_VALUE
     assert np.any(np.isclose(x[2], CATEGORY_CENTRES, rtol=0, atol=1e-12))
@@ -242,9 +256,9 @@ def test_optimize_acquisition_respects_fixed_and_discrete_columns():
 def test_optimize_acquisition_skips_excluded_maximiser():
     gp = _fitted_mixed_gp()
     acq = make_acquisition(gp, "ucb", best=0.0)
-    first, _ = optimize_acquisition(acq, **MIXED_SPACE, exclude=gp.X, rng=0)
+    first, _ = optimize_acquisition(_on(acq, MIXED_SPACE), exclude=gp.X, rng=0)
     exclude = np.vstack([gp.X, first])
-    second, _ = optimize_acquisition(acq, **MIXED_SPACE, exclude=exclude, rng=0)
+    second, _ = optimize_acquisition(_on(acq, MIXED_SPACE), exclude=exclude, rng=0)
     assert not _is_row_of(second, exclude)
 
 
@@ -252,7 +266,7 @@ def test_optimize_acquisition_is_reproducible_with_same_seed():
     gp = _fitted_mixed_gp()
     acq = make_acquisition(gp, "logei", best=float(gp.z.max()))
     runs = [
-        optimize_acquisition(acq, **MIXED_SPACE, exclude=gp.X, rng=seed)[0]
+        optimize_acquisition(_on(acq, MIXED_SPACE), exclude=gp.X, rng=seed)[0]
         for seed in (np.random.RandomState(7), np.random.RandomState(7))
     ]
     np.testing.assert_array_equal(runs[0], runs[1])
@@ -260,7 +274,7 @@ def test_optimize_acquisition_is_reproducible_with_same_seed():
 
 def test_propose_batch_returns_distinct_points():
     gp = _fitted_mixed_gp()
-    X_batch, values = propose_batch(
+    X_batch, values = _propose(
         gp,
         4,
         acq_func="logei",
@@ -286,7 +300,7 @@ def _batch(gp, n_points, seed=0, **kwargs):
         "exclude": gp.X,
         **kwargs,
     }
-    return propose_batch(gp, n_points, rng=np.random.RandomState(seed), **kwargs)
+    return _propose(gp, n_points, rng=np.random.RandomState(seed), **kwargs)
 
 
 @pytest.mark.parametrize("acq_func", ACQUISITION_NAMES)
@@ -338,7 +352,7 @@ def test_propose_batch_in_a_subspace_without_evaluations():
 
 
 def test_propose_batch_stops_when_space_is_exhausted():
-    X_batch, values = propose_batch(
+    X_batch, values = _propose(
         _grid_gp(),
         10,
         acq_func="ei",
@@ -374,7 +388,7 @@ def test_bayesian_optimisation_finds_quadratic_maximum():
     for _ in range(10):
         z = standardize_scores(y)
         gp = fit_gp(X, z, space["is_categorical"], init=gp and gp.params, rng=rng)
-        x_new, _ = propose_batch(
+        x_new, _ = _propose(
             gp, 1, acq_func="logei", best=float(z.max()), **space, exclude=X, rng=rng
         )
         X = np.vstack([X, x_new])

@@ -133,7 +133,7 @@ def test_initial_points_are_space_filling():
 
 
 def test_hyperparameter_fit_restarts_early_then_periodically(monkeypatch):
-    import sk_hpsearch.search._bayes as bayes
+    import sk_hpsearch.strategies._bayes as bayes
 
     calls = []
 
@@ -147,19 +147,19 @@ def test_hyperparameter_fit_restarts_early_then_periodically(monkeypatch):
     search(space=space, n_iter=26, n_initial_points=5)
     assert [n for n, _ in calls] == list(range(5, 26))
     for step, (n, restart) in enumerate(calls, start=1):
-        assert restart == (n < 15 or step % bayes._RESTART_EVERY == 0)
+        assert restart == (n < 15 or step % bayes.RESTART_EVERY == 0)
 
 
 @pytest.mark.parametrize(("n_iter", "n_final"), [(14, 1), (41, 3)])
 def test_the_last_candidates_maximise_the_predicted_score(monkeypatch, n_iter, n_final):
-    import sk_hpsearch.search._bayes as bayes
+    import sk_hpsearch.strategies._bayes as bayes
 
     calls = []
     propose = bayes._propose
 
-    def spy(space, evals, q, gp_params, restart, acq_func, ucb_beta, rng):
-        calls.append((len(evals), acq_func, ucb_beta))
-        return propose(space, evals, q, gp_params, restart, acq_func, ucb_beta, rng)
+    def spy(space, history, q, gp_params, restart, acq_func, ucb_beta, rng):
+        calls.append((len(history), acq_func, ucb_beta))
+        return propose(space, history, q, gp_params, restart, acq_func, ucb_beta, rng)
 
     monkeypatch.setattr(bayes, "_propose", spy)
     search(n_iter=n_iter, acq_func="ei", ucb_beta=2.0)

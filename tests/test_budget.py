@@ -170,30 +170,42 @@ def test_the_model_fits_the_largest_budget_with_enough_scores():
     from scipy.stats import uniform
 
     from sk_hpsearch.space._space import SearchSpace
-    from sk_hpsearch.strategies._budget import BudgetedEvaluations
+    from sk_hpsearch.strategies._base import Batch, Strategy
+    from sk_hpsearch.strategies._budget import Budgeted, BudgetedHistory
 
     space = SearchSpace({"a": uniform(0, 1), "b": uniform(0, 1)})  # D = 2
-    results: dict = {"mean_test_score": []}
 
-    def evaluate_candidates(candidates, more_results=None):
+    class Given(Strategy):
+        """Proposes the points it is given."""
+
+        points = np.empty((0, 2))
+
+        def _ask(self, n):
+            return Batch(self.points[:n])
+
+        def batch_size(self):
+            return len(self.points)
+
+    def evaluate(batch):
         # The score grows with the budget: 1 and 27 epochs are not one function.
-        for params in candidates:
-            results["mean_test_score"].append(params["a"] + params["max_epochs"])
-        return {k: np.array(v) for k, v in results.items()}
+        return np.array([p["a"] + batch.resource for p in space.decode(batch.X)])
 
-    evals = BudgetedEvaluations(
-        space,
-        evaluate_candidates,
-        None,
-        True,
-        resource="max_epochs",
-        ladder=[1, 3, 9],
-        reduction_factor=3,
-    )
-    evals.evaluate(space.sample(3, np.random.RandomState(0)))
-    X, scores = evals.model_data()  # 3 < D + 2 scores at budget 3: budget 1
+    history = BudgetedHistory(space, 3)
+    inner = Given(space, history, np.random.RandomState(0), 12)
+    budgeted = Budgeted(inner, ladder=[1, 3, 9], reduction_factor=3)
+
+    def run(points):
+        inner.points = points
+        batch = budgeted.ask(len(points))
+        inner.points = np.empty((0, 2))
+        while batch is not None:  # the batch, then the promotions it earns
+            budgeted.tell(batch, evaluate(batch))
+            batch = budgeted.ask(1)
+
+    run(space.sample(3, np.random.RandomState(0)))
+    X, scores = history.model_data()  # 3 < D + 2 scores at budget 3: budget 1
     assert len(X) == 3 and np.all(scores < 2)
-    evals.evaluate(space.sample(9, np.random.RandomState(1)))
-    X, scores = evals.model_data()  # 12 at budget 1, 4 at budget 3, 1 at 9
+    run(space.sample(9, np.random.RandomState(1)))
+    X, scores = history.model_data()  # 12 at budget 1, 4 at budget 3, 1 at 9
     assert len(X) == 4 and np.all((scores > 3) & (scores < 4))
     np.testing.assert_allclose(space.decode(X)[0]["a"] + 3, scores[0])

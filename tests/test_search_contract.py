@@ -221,15 +221,21 @@ def _acc_and_nll(estimator, X, y):
     [False, lambda results: int(np.argmax(results["mean_test_nll"]))],
     ids=["false", "callable"],
 )
-def test_multimetric_without_a_metric_to_optimise_is_a_clear_error(cls, scoring, refit):
-    # RandomizedSearchCV optimises nothing, so it accepts these; a model-based
-    # search must know which metric to follow and says so.
+def test_multimetric_without_a_metric_named_optimises_the_first(cls, scoring, refit):
+    # RandomizedSearchCV accepts these; ours follow the first metric of scoring
+    # (here "acc"), so they propose what refit="acc" proposes.
     X, y = load_iris(return_X_y=True)
-    search = cls(
-        LogisticRegression(), LR_SPACE, n_iter=4, cv=3, scoring=scoring, refit=refit
-    )
-    with pytest.raises(ValueError, match="refit must be the name of a scorer"):
-        search.fit(X, y)
+    kw = {"n_iter": 6, "cv": 3, "scoring": scoring, "random_state": 0}
+    search = cls(LogisticRegression(), LR_SPACE, refit=refit, **kw).fit(X, y)
+    theirs = RandomizedSearchCV(
+        LogisticRegression(), LR_SPACE, n_iter=6, cv=3, scoring=scoring, refit=refit
+    ).fit(X, y)
+    for attr in ("best_estimator_", "best_index_", "best_params_", "best_score_"):
+        assert hasattr(search, attr) == hasattr(theirs, attr), attr
+    named = cls(LogisticRegression(), LR_SPACE, refit="acc", **kw).fit(X, y)
+    assert search.cv_results_["params"] == named.cv_results_["params"]
+    if callable(refit):
+        assert search.best_index_ == np.argmax(search.cv_results_["mean_test_nll"])
 
 
 class _FailsFirstFits(FunctionClassifier):

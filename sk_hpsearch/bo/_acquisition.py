@@ -226,17 +226,33 @@ def log_pi(mean: np.ndarray, std: np.ndarray, best: float) -> AcquisitionTerms:
 class AcquisitionFunction:
     """Acquisition function of query points, built by :func:`make_acquisition`.
 
-    Calling it returns ``(values (m,), grads (m, d))``; :meth:`values` skips
-    the gradient (about 4 times cheaper, for sweeps).
+    It owns the model (``gp``) and, when it is to be optimised, the domain
+    (``domain``), so the optimisers take this one object. Calling it returns
+    ``(values (m,), grads (m, d))``; :meth:`values` skips the gradient (about
+    4 times cheaper, for sweeps).
     """
 
     def __init__(
         self,
         gp: GaussianProcess,
         terms_fn: Callable[[np.ndarray, np.ndarray], AcquisitionTerms],
+        domain: Domain | None = None,
     ) -> None:
         self.gp = gp
         self.terms_fn = terms_fn
+        self.domain = domain
+
+    def with_terms(self, name: str, best: float, beta: float) -> AcquisitionFunction:
+        """Another acquisition function of the same model and domain."""
+        return make_acquisition(self.gp, name, best, beta=beta, domain=self.domain)
+
+    def _require_domain(self) -> Domain:
+        if self.domain is None:
+            raise ValueError(
+                "This acquisition function has no domain to be optimised over: "
+                "pass domain=Domain(...) to make_acquisition."
+            )
+        return self.domain
 
     def values(self, Xq: np.ndarray) -> np.ndarray:
         """Acquisition values (m,) at ``Xq`` (m, d)."""
@@ -253,7 +269,12 @@ class AcquisitionFunction:
 
 
 def make_acquisition(
-    gp: GaussianProcess, name: str, best: float, *, beta: float = DEFAULT_BETA
+    gp: GaussianProcess,
+    name: str,
+    best: float,
+    *,
+    beta: float = DEFAULT_BETA,
+    domain: Domain | None = None,
 ) -> AcquisitionFunction:
     """Acquisition function of query points with its gradient.
 
@@ -266,6 +287,9 @@ def make_acquisition(
         Incumbent in the GP's standardised units (ignored by ``"ucb"``).
     beta : float, default=4.0
         UCB exploration weight.
+    domain : Domain, default=None
+        The columns the optimisers may move; needed by
+        :func:`optimize_acquisition` and :func:`propose_batch`.
 
     Returns
     -------
@@ -290,11 +314,25 @@ def make_acquisition(
             f"Unknown acquisition function {name!r}; "
             f"expected one of {ACQUISITION_NAMES}."
         )
-    return AcquisitionFunction(gp, terms_of[name])
+    return AcquisitionFunction(gp, terms_of[name], domain)
 
 
-class _Space:
-    """Column roles and canonicalisation shared by the optimisation steps."""
+class Domain:
+    """Where candidates may lie: column roles and canonicalisation.
+
+    Parameters
+    ----------
+    is_categorical : ndarray of shape (d,), bool
+    choices : sequence of length d
+        Allowed cube values (cell centres) of each discrete column, None for a
+        continuous column (including integer columns with many values, which
+        are optimised continuously and snapped).
+    snap : callable
+        ``snap(X) -> X`` mapping cube points (k, d) to canonical points.
+    fixed_mask : ndarray of shape (d,), bool
+        Columns that must hold ``fixed_values`` (another subspace's columns).
+    fixed_values : ndarray of shape (d,)
+    """
 
     def __init__(
         self,
@@ -356,7 +394,7 @@ def _values(acq: AcquisitionFunction, X: np.ndarray) -> np.ndarray:
 
 def _sweep(
     acq: AcquisitionFunction,
-    space: _Space,
+    space: Domain,
     exclude: np.ndarray,
     n_sweep: int,
     rng: np.random.Generator,
@@ -378,7 +416,7 @@ def _sweep(
 
 
 def _ascend_continuous(
-    acq: AcquisitionFunction, space: _Space, starts: np.ndarray
+    acq: AcquisitionFunction, space: Domain, starts: np.ndarray
 ) -> np.ndarray:
     """L-BFGS-B ascent of the free continuous columns of ``starts`` (k, d).
 
@@ -412,7 +450,7 @@ def _ascend_continuous(
 
 
 def _coordinate_pass(
-    acq: AcquisitionFunction, space: _Space, excluded: _Excluded, x: np.ndarray
+    acq: AcquisitionFunction, space: Domain, excluded: _Excluded, x: np.ndarray
 ) -> np.ndarray:
     """Set each free discrete column of canonical ``x`` to its best allowed value.
 
@@ -433,11 +471,6 @@ def _coordinate_pass(
 def optimize_acquisition(
     acq: AcquisitionFunction,
     *,
-    is_categorical: np.ndarray,
-    choices: Sequence[np.ndarray | None],
-    snap: Snap,
-    fixed_mask: np.ndarray,
-    fixed_values: np.ndarray,
     exclude: np.ndarray,
     rng: RandomLike,
     n_sweep: int = 1024,
@@ -448,17 +481,7 @@ def optimize_acquisition(
     Parameters
     ----------
     acq : AcquisitionFunction
-        From :func:`make_acquisition`.
-    is_categorical : ndarray of shape (d,), bool
-    choices : sequence of length d
-        Allowed cube values (cell centres) of each discrete column, None for a
-        continuous column (including integer columns with many values, which
-        are optimised continuously and snapped).
-    snap : callable
-        ``snap(X) -> X`` mapping cube points (k, d) to canonical points.
-    fixed_mask : ndarray of shape (d,), bool
-        Columns that must hold ``fixed_values``.
-    fixed_values : ndarray of shape (d,)
+        From :func:`make_acquisition`, with its ``domain``.
     exclude : ndarray of shape (n, d)
         Already-evaluated canonical points; never returned.
     rng : Generator, RandomState, int or None
@@ -473,7 +496,7 @@ def optimize_acquisition(
         Best canonical non-excluded point (d,) and its acquisition value, or
         None when every candidate is excluded.
     """
-    space = _Space(is_categorical, choices, snap, fixed_mask, fixed_values)
+    space = acq._require_domain()
     exclude = np.asarray(exclude, dtype=float).reshape(-1, space.d)
     excluded = _Excluded(exclude)
     generator = as_generator(rng)
@@ -493,30 +516,7 @@ def optimize_acquisition(
     return candidates[best], float(values[best])
 
 
-def _maximise(
-    acq: AcquisitionFunction,
-    space: _Space,
-    exclude: np.ndarray,
-    rng: np.random.Generator,
-    n_sweep: int,
-    n_restarts: int,
-) -> tuple[np.ndarray, float] | None:
-    """:func:`optimize_acquisition` over the columns described by ``space``."""
-    return optimize_acquisition(
-        acq,
-        is_categorical=space.is_categorical,
-        choices=space.choices,
-        snap=space.snap,
-        fixed_mask=space.fixed_mask,
-        fixed_values=space.fixed_values,
-        exclude=exclude,
-        rng=rng,
-        n_sweep=n_sweep,
-        n_restarts=n_restarts,
-    )
-
-
-def _incumbent(gp: GaussianProcess, space: _Space, fallback: np.ndarray) -> np.ndarray:
+def _incumbent(gp: GaussianProcess, space: Domain, fallback: np.ndarray) -> np.ndarray:
     """Best observed point whose fixed columns hold their values, else ``fallback``."""
     fixed = space.fixed_mask
     inside = np.all(
@@ -529,7 +529,7 @@ def _incumbent(gp: GaussianProcess, space: _Space, fallback: np.ndarray) -> np.n
 
 
 def _local_candidates(
-    gp: GaussianProcess, space: _Space, centre: np.ndarray, rng: np.random.Generator
+    gp: GaussianProcess, space: Domain, centre: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
     """Distinct canonical perturbations (k, d) of ``centre`` at many scales.
 
@@ -552,7 +552,7 @@ def _local_candidates(
 
 def _thompson_picks(
     gp: GaussianProcess,
-    space: _Space,
+    space: Domain,
     n: int,
     centre: np.ndarray,
     exclude: np.ndarray,
@@ -580,19 +580,11 @@ def _thompson_picks(
 
 
 def propose_batch(
-    gp: GaussianProcess,
+    acq: AcquisitionFunction,
     n_points: int,
     *,
-    acq_func: str,
-    best: float,
-    is_categorical: np.ndarray,
-    choices: Sequence[np.ndarray | None],
-    snap: Snap,
-    fixed_mask: np.ndarray,
-    fixed_values: np.ndarray,
     exclude: np.ndarray,
     rng: RandomLike,
-    beta: float = DEFAULT_BETA,
     n_sweep: int = 1024,
     n_restarts: int = 8,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -616,17 +608,14 @@ def propose_batch(
 
     Parameters
     ----------
-    gp : GaussianProcess
+    acq : AcquisitionFunction
+        From :func:`make_acquisition`: the model, the acquisition and the
+        domain.
     n_points : int
         Batch size ``q``.
-    acq_func : {"logei", "ei", "ucb", "pi"}
-    best : float
-        Incumbent in the GP's standardised units.
-    is_categorical, choices, snap, fixed_mask, fixed_values, exclude
-        As in :func:`optimize_acquisition`.
+    exclude : ndarray of shape (n, d)
+        Already-evaluated canonical points; never returned.
     rng : Generator, RandomState, int or None
-    beta : float, default=4.0
-        UCB exploration weight.
     n_sweep, n_restarts : int
         As in :func:`optimize_acquisition`.
 
@@ -637,18 +626,19 @@ def propose_batch(
     acq_values : ndarray of shape (q',)
         Acquisition value of each pick under ``gp``.
     """
-    space = _Space(is_categorical, choices, snap, fixed_mask, fixed_values)
+    space = acq._require_domain()
+    gp = acq.gp
     exclude = np.asarray(exclude, dtype=float).reshape(-1, space.d)
     generator = as_generator(rng)
-    acq = make_acquisition(gp, acq_func, best, beta=beta)
-    first = _maximise(acq, space, exclude, generator, n_sweep, n_restarts)
+    options = {"rng": generator, "n_sweep": n_sweep, "n_restarts": n_restarts}
+    first = optimize_acquisition(acq, exclude=exclude, **options)
     if first is None:
         return np.empty((0, space.d)), np.empty(0)
     picks = first[0][None, :]
     if n_points > 1:
-        greedy = make_acquisition(gp, "ucb", best, beta=0.0)
-        mean_pick = _maximise(
-            greedy, space, np.vstack([exclude, picks]), generator, n_sweep, n_restarts
+        greedy = acq.with_terms("ucb", 0.0, beta=0.0)
+        mean_pick = optimize_acquisition(
+            greedy, exclude=np.vstack([exclude, picks]), **options
         )
         if mean_pick is not None:
             picks = np.vstack([picks, mean_pick[0]])
@@ -664,8 +654,8 @@ def propose_batch(
         )
         picks = np.vstack([picks, local])
     while len(picks) < n_points:
-        result = _maximise(
-            acq, space, np.vstack([exclude, picks]), generator, n_sweep, n_restarts
+        result = optimize_acquisition(
+            acq, exclude=np.vstack([exclude, picks]), **options
         )
         if result is None:
             break

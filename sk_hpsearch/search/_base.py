@@ -1,33 +1,38 @@
-"""What every sk_hpsearch search shares: arguments, validation, set-up.
+"""What every sk_hpsearch search shares: arguments, validation, the loop's set-up.
 
 The search classes are thin :class:`~sklearn.model_selection._search.BaseSearchCV`
-subclasses. Each implements ``_run_search(evaluate_candidates)``; this module
-gives them ``RandomizedSearchCV``'s constructor and parameter constraints plus
-the learning-curve budget options, and builds, once per fit, the space, the
-record of evaluations and the one random generator.
+subclasses. ``_run_search`` is written once, here: it builds the space, the
+history, the one random generator and the strategy (each class says which in
+``_make_strategy``), wraps it in learning-curve budgets when asked, and runs
+the one loop with an :class:`Evaluator` over scikit-learn's
+``evaluate_candidates``.
 """
 
 from __future__ import annotations
 
 import numbers
 import warnings
-from collections.abc import Callable
+from abc import abstractmethod
 
 import numpy as np
+from sklearn.model_selection import ParameterGrid
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from sk_hpsearch._compat import defer_all_fits_failed, yields_constant_splits
-from sk_hpsearch.search._evaluator import Evaluations, no_metric_error
-from sk_hpsearch.space._space import SearchSpace
-from sk_hpsearch.strategies._budget import (
-    BudgetedEvaluations,
+from sk_hpsearch.loop._callbacks import check_callbacks
+from sk_hpsearch.loop._loop import SearchLoop
+from sk_hpsearch.search._evaluator import (
+    Evaluator,
     best_full_budget_index,
-    budget_ladder,
+    optimised_metric,
 )
+from sk_hpsearch.space._space import SearchSpace
+from sk_hpsearch.strategies._base import History, Strategy
+from sk_hpsearch.strategies._budget import Budgeted, BudgetedHistory, budget_ladder
 
-__all__ = ["BaseSpaceSearchCV", "round_sizes"]
+__all__ = ["BaseSpaceSearchCV"]
 
 _POSITIVE_OR_AUTO = [
     Interval(numbers.Real, 0, None, closed="neither"),
@@ -53,6 +58,8 @@ class BaseSpaceSearchCV(BaseSearchCV):
         "min_resources": _POSITIVE_OR_AUTO,
         "max_resources": _POSITIVE_OR_AUTO,
         "reduction_factor": [Interval(numbers.Real, 1, None, closed="neither")],
+        "max_time": [Interval(numbers.Real, 0, None, closed="neither"), None],
+        "callbacks": [list, tuple, callable, None],
     }
 
     def __init__(
@@ -74,6 +81,8 @@ class BaseSpaceSearchCV(BaseSearchCV):
         min_resources="auto",
         max_resources="auto",
         reduction_factor=3,
+        max_time=None,
+        callbacks=None,
     ):
         self.param_distributions = param_distributions
         self.n_iter = n_iter
@@ -82,6 +91,8 @@ class BaseSpaceSearchCV(BaseSearchCV):
         self.min_resources = min_resources
         self.max_resources = max_resources
         self.reduction_factor = reduction_factor
+        self.max_time = max_time
+        self.callbacks = callbacks
         super().__init__(
             estimator=estimator,
             scoring=scoring,
@@ -94,10 +105,13 @@ class BaseSpaceSearchCV(BaseSearchCV):
             return_train_score=return_train_score,
         )
 
-    def _start_search(
-        self, evaluate_candidates: Callable
-    ) -> tuple[SearchSpace, Evaluations, np.random.RandomState]:
-        """Validate, then build the space, the record and the one RNG of a fit."""
+    def _run_search(self, evaluate_candidates, *, callback_ctx=None):
+        """Run the one loop: ask the strategy, evaluate, tell, hooks.
+
+        ``callback_ctx`` is the root callback context (scikit-learn >= 1.9):
+        the search opens a ``"search"`` sub-context and one sub-context per
+        batch inside it, as halving does per iteration.
+        """
         space = SearchSpace(self.param_distributions)
         if not yields_constant_splits(self._checked_cv_orig):
             raise ValueError(
@@ -106,22 +120,79 @@ class BaseSpaceSearchCV(BaseSearchCV):
                 "on the same data: set its random_state to an int (or, for a "
                 f"KFold-like splitter, shuffle=False); got cv={self.cv!r}."
             )
-        metric = None
-        if isinstance(self.scoring, list | tuple | dict):
-            if not isinstance(self.refit, str):
-                raise no_metric_error(self.refit)
-            metric = self.refit
-        args = (space, evaluate_candidates, metric, self.refit)
-        if self.resource is None:
-            evals = Evaluations(*args)
-        else:
-            evals = BudgetedEvaluations(
-                *args,
-                resource=self.resource,
-                ladder=self._ladder(space),
-                reduction_factor=self.reduction_factor,
-            )
-        return space, evals, check_random_state(self.random_state)
+        callbacks = check_callbacks(self.callbacks)
+        rng = check_random_state(self.random_state)
+        n_iter = self._budget(space)
+        ladder = None if self.resource is None else self._ladder(space)
+        history = (
+            History(space) if ladder is None else BudgetedHistory(space, len(ladder))
+        )
+        strategy = self._make_strategy(space, history, rng, n_iter)
+        if ladder is not None:
+            strategy = Budgeted(strategy, ladder, self.reduction_factor)
+        context = None
+        if callback_ctx is not None:
+            context = callback_ctx.subcontext(
+                task_name="search", max_subtasks=None
+            ).call_on_fit_task_begin(estimator=self)
+        evaluator = Evaluator(
+            space,
+            evaluate_candidates,
+            metric=optimised_metric(self.scoring, self.refit),
+            refit=self.refit,
+            resource=self.resource,
+            context=context,
+            owner=self,
+            n_splits=self.n_splits_,
+        )
+        loop = SearchLoop(
+            strategy,
+            evaluator,
+            n_iter=n_iter,
+            max_time=self.max_time,
+            callbacks=callbacks,
+            verbose=self.verbose,
+            owner=type(self).__name__,
+            stop_requested=lambda: evaluator.stop_requested,
+        )
+        with defer_all_fits_failed(self.error_score, owner=self):
+            reason = loop.run()
+        self.stop_reason_ = (
+            "exhausted" if reason == "n_iter" and n_iter < self.n_iter else reason
+        )
+        self.search_time_ = loop.elapsed
+        self._store_strategy(strategy)
+        if context is not None:
+            context.call_on_fit_task_end(estimator=self)
+
+    @abstractmethod
+    def _make_strategy(
+        self,
+        space: SearchSpace,
+        history: History,
+        rng: np.random.RandomState,
+        n_iter: int,
+    ) -> Strategy:
+        """The search's strategy; subclasses say which."""
+
+    def _store_strategy(self, strategy: Strategy) -> None:
+        """Fitted attributes that come from the strategy (none by default)."""
+
+    def _grid_design(self, space: SearchSpace, n_iter: int) -> np.ndarray | None:
+        """A space made only of lists, all of it searched: ``ParameterGrid`` order.
+
+        ``RandomizedSearchCV`` evaluates such a space in grid order when
+        ``n_iter`` covers it, so ranks and ties then match its results.
+        """
+        distributions = self.param_distributions
+        if isinstance(distributions, dict):
+            distributions = [distributions]
+        all_lists = all(
+            not hasattr(v, "rvs") for d in distributions for v in d.values()
+        )
+        if not all_lists or n_iter < space.size:
+            return None
+        return space.snap(space.encode(list(ParameterGrid(distributions))))
 
     def _ladder(self, space: SearchSpace) -> list:
         """Validate the budget options and return the budgets to climb."""
@@ -165,10 +236,6 @@ class BaseSpaceSearchCV(BaseSearchCV):
                 return best
         return super()._select_best_index(refit, refit_metric, results)
 
-    def _deferring_failures(self):
-        """Context in which one batch of failed fits does not end the search."""
-        return defer_all_fits_failed(self.error_score, owner=self)
-
     def _budget(self, space: SearchSpace) -> int:
         """``n_iter``, capped (with a warning) by the number of candidates."""
         if space.size < self.n_iter:
@@ -180,20 +247,3 @@ class BaseSpaceSearchCV(BaseSearchCV):
             )
             return int(space.size)
         return self.n_iter
-
-
-def round_sizes(total: int, n_rounds: int) -> list[int]:
-    """Split ``total`` candidates over at most ``n_rounds`` non-empty rounds.
-
-    Earlier rounds get the remainder.
-
-    Examples
-    --------
-    >>> round_sizes(10, 3)
-    [4, 3, 3]
-    >>> round_sizes(2, 3)
-    [1, 1]
-    """
-    n = min(n_rounds, total)
-    base, extra = divmod(total, n)
-    return [base + (i < extra) for i in range(n)]

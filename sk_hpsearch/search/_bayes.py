@@ -4,32 +4,16 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
-from functools import cache
 
 import numpy as np
 from joblib import effective_n_jobs
-from scipy.stats import qmc
 from sklearn.utils._param_validation import Interval, StrOptions
-from threadpoolctl import ThreadpoolController
 
-from sk_hpsearch.bo._acquisition import propose_batch
-from sk_hpsearch.bo._gp import fit_gp
-from sk_hpsearch.bo._warping import ScoreWarping
 from sk_hpsearch.search._base import BaseSpaceSearchCV
-from sk_hpsearch.search._evaluator import Evaluations
 from sk_hpsearch.space._space import SearchSpace
+from sk_hpsearch.strategies._bayes import BayesStrategy
 
 __all__ = ["GPBayesSearchCV"]
-
-_RESTART_EVERY = 5
-"""Once the GP has ``5 (D + 2)`` points, the hyperparameter fit also starts from
-the defaults only every ``_RESTART_EVERY`` steps, otherwise warm-started
-alone: one new point barely moves the optimum, and the warm start is about
-three times cheaper than the fresh one."""
-_FINAL_SHARE = 0.05
-"""Share of ``n_iter`` (at least one candidate) proposed last by maximising the
-predicted score: exploration has no later use then."""
 
 
 class GPBayesSearchCV(BaseSpaceSearchCV):
@@ -128,6 +112,21 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
         the user guide).
     ucb_beta : float, default=4.0
         Exploration weight of ``acq_func="ucb"``.
+    max_time : float, default=None
+        Time box in seconds. A batch that the evaluation times observed so
+        far predict would end after ``max_time`` is not started; the batch
+        in flight is never cut, and the first batch always runs. The search
+        then ends as if ``n_iter`` were reached (``stop_reason_ ==
+        "max_time"``).
+    callbacks : callable or list of callables, default=None
+        Called after every batch with a read-only
+        :class:`~sk_hpsearch.SearchState` of the search so far; one that
+        returns True stops the search after that batch (``stop_reason_ ==
+        "callback"``). See :class:`~sk_hpsearch.TargetScoreStopper` and
+        :class:`~sk_hpsearch.NoImprovementStopper`. scikit-learn's own
+        callbacks (``set_callbacks``, scikit-learn >= 1.9) see every
+        candidate x split, and one whose ``on_fit_task_end`` returns True
+        for a batch stops the search too.
 
     Attributes
     ----------
@@ -138,6 +137,13 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
         ``acquisition_value`` (NaN for initial points), and the model's
         ``predicted_mean`` and ``predicted_std`` of its mean test score of
         the refit metric (NaN for initial points).
+    stop_reason_ : str
+        Why the search stopped: ``"n_iter"`` (every planned candidate was
+        evaluated), ``"max_time"``, ``"callback"``, ``"interrupted"`` (Ctrl-C:
+        the candidates completed before it are kept, the best is refitted)
+        or ``"exhausted"`` (the space had no new candidate left).
+    search_time_ : float
+        Seconds the search loop ran (the refit excluded).
     best_estimator_ : estimator
         Estimator refitted on the whole data with the best parameters.
         Not available if ``refit=False``.
@@ -241,6 +247,8 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
         min_resources="auto",
         max_resources="auto",
         reduction_factor=3,
+        max_time=None,
+        callbacks=None,
         n_initial_points="auto",
         acq_func="logei",
         n_points=1,
@@ -263,65 +271,26 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
             min_resources=min_resources,
             max_resources=max_resources,
             reduction_factor=reduction_factor,
+            max_time=max_time,
+            callbacks=callbacks,
         )
         self.n_initial_points = n_initial_points
         self.acq_func = acq_func
         self.n_points = n_points
         self.ucb_beta = ucb_beta
 
-    def _run_search(self, evaluate_candidates):
-        space, evals, rng = self._start_search(evaluate_candidates)
-        budget = self._budget(space)
-        with self._deferring_failures():
-            n_init = min(budget, self._n_initial(space))
-            X = evals.draw_new(_sobol_sampler(space, rng), n_init)
-            nan = [math.nan] * len(X)
-            evals.evaluate(
-                X,
-                {
-                    "step": [0] * len(X),
-                    "initial": [True] * len(X),
-                    "acquisition_value": nan,
-                    "predicted_mean": nan,
-                    "predicted_std": nan,
-                },
-            )
-            batch_size = self._batch_size()
-            gp_params = None
-            step = 0
-            while len(evals) < budget and evals.n_remaining > 0:
-                step += 1
-                q = min(batch_size, budget - len(evals))
-                restart = (
-                    len(evals) < 5 * (space.n_dims + 2) or step % _RESTART_EVERY == 0
-                )
-                final = len(evals) >= budget - math.ceil(_FINAL_SHARE * budget)
-                X, acq, mean, std, gp_params = _propose(
-                    space,
-                    evals,
-                    q,
-                    gp_params,
-                    restart,
-                    "ucb" if final else self.acq_func,
-                    0.0 if final else self.ucb_beta,
-                    rng,
-                )
-                if not len(X):  # the model found nothing new: fall back to the prior
-                    X = evals.draw_new(lambda m: space.sample(m, rng), q)
-                    acq = mean = std = np.full(len(X), math.nan)
-                if not len(X):
-                    break
-                evals.evaluate(
-                    X,
-                    {
-                        "step": [step] * len(X),
-                        "initial": [False] * len(X),
-                        "acquisition_value": list(acq),
-                        "predicted_mean": list(mean),
-                        "predicted_std": list(std),
-                    },
-                )
-            evals.finish()
+    def _make_strategy(self, space, history, rng, n_iter):
+        return BayesStrategy(
+            space,
+            history,
+            rng,
+            n_iter,
+            n_initial=self._n_initial(space),
+            acq_func=self.acq_func,
+            n_points=self._batch_size(),
+            ucb_beta=self.ucb_beta,
+            design=self._grid_design(space, n_iter),
+        )
 
     def _n_initial(self, space: SearchSpace) -> int:
         if self.n_initial_points == "auto":
@@ -332,90 +301,3 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
         if self.n_points == "auto":
             return max(1, math.ceil(effective_n_jobs(self.n_jobs) / self.n_splits_))
         return self.n_points
-
-
-def _sobol_sampler(space: SearchSpace, rng: np.random.RandomState):
-    """``sampler(m)``: the next ``m`` scrambled Sobol points, snapped."""
-    sobol = qmc.Sobol(space.n_dims, scramble=True, seed=rng.randint(2**31 - 1))
-
-    def sample(m: int) -> np.ndarray:
-        with warnings.catch_warnings():
-            # Balance is best at powers of two; any prefix still fills space.
-            warnings.filterwarnings("ignore", message=".*balance properties.*")
-            return space.snap(sobol.random(m))
-
-    return sample
-
-
-def _propose(
-    space: SearchSpace,
-    evals: Evaluations,
-    q: int,
-    gp_params,
-    restart: bool,
-    acq_func: str,
-    ucb_beta: float,
-    rng: np.random.RandomState,
-):
-    """Fit the GP to the evaluations and propose up to ``q`` new points.
-
-    Returns the points, their acquisition values, the predicted mean and std
-    in score units, and the fitted GP hyperparameters (to warm-start the
-    next step). ``restart`` is passed to :func:`fit_gp`. With a list of
-    dicts, each subspace proposes a batch and the ``q`` best acquisition
-    values win.
-    """
-    with _blas_controller().limit(limits=1, user_api="blas"):
-        return _propose_single_threaded(
-            space, evals, q, gp_params, restart, acq_func, ucb_beta, rng
-        )
-
-
-@cache
-def _blas_controller() -> ThreadpoolController:
-    """One controller per process (building one inspects every loaded library)."""
-    return ThreadpoolController()
-
-
-def _propose_single_threaded(
-    space, evals, q, gp_params, restart, acq_func, ucb_beta, rng
-):
-    """:func:`_propose` with BLAS on one thread.
-
-    The matrices are at most a few hundred rows: threads cost more than
-    they save, and on a busy machine many times more.
-    """
-    X_model, scores = evals.model_data()
-    warping = ScoreWarping(scores)
-    z = warping.targets
-    gp = fit_gp(
-        X_model, z, space.is_categorical, init=gp_params, rng=rng, restart=restart
-    )
-    batches, values = [], []
-    for k in range(space.n_subspaces):
-        fixed_mask, fixed_values = space.fixed_columns(k)
-        Xk, acq = propose_batch(
-            gp,
-            q,
-            acq_func=acq_func,
-            best=float(z.max()),
-            is_categorical=space.is_categorical,
-            choices=space.choices(),
-            snap=space.snap,
-            fixed_mask=fixed_mask,
-            fixed_values=fixed_values,
-            exclude=evals.X,
-            rng=rng,
-            beta=ucb_beta,
-        )
-        batches.append(Xk)
-        values.append(acq)
-    X = np.vstack(batches)
-    acq = np.concatenate(values)
-    keep = np.argsort(-acq, kind="stable")[:q]
-    X, acq = X[keep], acq[keep]
-    new = evals.is_new(X)
-    X, acq = X[new], acq[new]
-    mean_z, var_z = gp.posterior(X) if len(X) else (np.empty(0), np.empty(0))
-    mean, std = warping.to_scores(mean_z, np.sqrt(var_z))
-    return X, acq, mean, std, gp.params

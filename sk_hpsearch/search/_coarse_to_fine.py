@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import numbers
-from functools import partial
 
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from sk_hpsearch.search._base import BaseSpaceSearchCV, round_sizes
-from sk_hpsearch.strategies._zoom import Region, zoom
+from sk_hpsearch.search._base import BaseSpaceSearchCV
+from sk_hpsearch.strategies._coarse_to_fine import CoarseToFineStrategy
 
 __all__ = ["CoarseToFineSearchCV"]
 
@@ -96,6 +95,21 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
         How many of the best candidates shape the next box (it is longer
         along the dimensions where they are spread out) and weight the
         values of categorical parameters.
+    max_time : float, default=None
+        Time box in seconds. A batch that the evaluation times observed so
+        far predict would end after ``max_time`` is not started; the batch
+        in flight is never cut, and the first batch always runs. The search
+        then ends as if ``n_iter`` were reached (``stop_reason_ ==
+        "max_time"``).
+    callbacks : callable or list of callables, default=None
+        Called after every batch with a read-only
+        :class:`~sk_hpsearch.SearchState` of the search so far; one that
+        returns True stops the search after that batch (``stop_reason_ ==
+        "callback"``). See :class:`~sk_hpsearch.TargetScoreStopper` and
+        :class:`~sk_hpsearch.NoImprovementStopper`. scikit-learn's own
+        callbacks (``set_callbacks``, scikit-learn >= 1.9) see every
+        candidate x split, and one whose ``on_fit_task_end`` returns True
+        for a batch stops the search too.
 
     Attributes
     ----------
@@ -103,6 +117,13 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
         As in ``RandomizedSearchCV`` (one row per fit when ``resource`` is
         set, with its budget in ``n_resources``), plus the column ``round`` (1-based) of
         each candidate.
+    stop_reason_ : str
+        Why the search stopped: ``"n_iter"`` (every planned candidate was
+        evaluated), ``"max_time"``, ``"callback"``, ``"interrupted"`` (Ctrl-C:
+        the candidates completed before it are kept, the best is refitted)
+        or ``"exhausted"`` (the space had no new candidate left).
+    search_time_ : float
+        Seconds the search loop ran (the refit excluded).
     best_estimator_ : estimator
         Estimator refitted on the whole data with the best parameters.
         Not available if ``refit=False``.
@@ -198,6 +219,8 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
         min_resources="auto",
         max_resources="auto",
         reduction_factor=3,
+        max_time=None,
+        callbacks=None,
         n_rounds=3,
         zoom=0.5,
         top_k=5,
@@ -219,47 +242,29 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
             min_resources=min_resources,
             max_resources=max_resources,
             reduction_factor=reduction_factor,
+            max_time=max_time,
+            callbacks=callbacks,
         )
         self.n_rounds = n_rounds
         self.zoom = zoom
         self.top_k = top_k
 
-    def _run_search(self, evaluate_candidates):
-        space, evals, rng = self._start_search(evaluate_candidates)
-        whole = region = Region.whole(space)
-        best_before = None
-        self.regions_ = []
-        with self._deferring_failures():
-            for r, size in enumerate(round_sizes(self._budget(space), self.n_rounds)):
-                if r > 0:
-                    improved = evals.best_index() != best_before
-                    region = self._next_region(space, evals, region, improved)
-                X = evals.draw_new(partial(region.sample, space, rng), size)
-                if len(X) < size:  # the box ran out of distinct candidates
-                    rest = evals.draw_new(
-                        partial(whole.sample, space, rng), size - len(X)
-                    )
-                    X = np.vstack([X, rest])
-                if not len(X):
-                    break
-                self.regions_.append(
-                    {"round": r + 1, "n_candidates": len(X), **region.describe(space)}
-                )
-                best_before = evals.best_index()
-                evals.evaluate(X, more_results={"round": [r + 1] * len(X)})
-            evals.finish()
+    def _make_strategy(self, space, history, rng, n_iter):
+        return CoarseToFineStrategy(
+            space,
+            history,
+            rng,
+            n_iter,
+            n_rounds=self.n_rounds,
+            zoom=self.zoom,
+            top_k=self.top_k,
+            design=self._grid_design(space, n_iter),
+        )
 
-    def _next_region(self, space, evals, region: Region, improved: bool) -> Region:
-        """Apply the success/failure rule to the side, then zoom on the best."""
-        best = evals.best_index()
-        if best is None:
-            return Region.whole(space)
-        if region.width == 1.0:
-            width = self.zoom
-        elif not improved:
-            width = region.width * self.zoom
-        elif region.contains_on_edge(space, evals.X[best]):
-            width = min(1.0, region.width / self.zoom)
-        else:
-            width = region.width
-        return zoom(space, evals.X, evals.scores, width=width, top_k=self.top_k)
+    def _store_strategy(self, strategy):
+        self.regions_ = _unwrapped(strategy).regions
+
+
+def _unwrapped(strategy):
+    """The strategy inside a budget wrapper, or ``strategy`` itself."""
+    return getattr(strategy, "strategy", strategy)

@@ -1,152 +1,144 @@
-"""The record of the candidates a search has evaluated.
+"""The bridge from a strategy's batches to scikit-learn's ``evaluate_candidates``.
 
-:class:`Evaluations` is the only path from the unit cube to scikit-learn's
-``evaluate_candidates`` callback and back: it decodes cube points into
-parameter dicts, passes extra ``cv_results_`` columns along, reads the refit
-metric's mean test scores, and remembers what was tried so that no candidate
-is evaluated twice.
+:class:`Evaluator` decodes cube points into parameter dicts, adds the budget
+and the extra ``cv_results_`` columns, opens one callback sub-context per
+batch (scikit-learn >= 1.9), and reads back the optimised metric's mean test
+scores, NaN where a fit failed.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 
 import numpy as np
 
 from sk_hpsearch._compat import failed_candidates
 from sk_hpsearch.space._space import SearchSpace
+from sk_hpsearch.strategies._base import Batch
 
-__all__ = ["Evaluations", "no_metric_error"]
+__all__ = ["Evaluator", "best_full_budget_index", "optimised_metric"]
 
-
-def no_metric_error(refit) -> ValueError:
-    """The error for multi-metric scoring without a metric to optimise."""
-    return ValueError(
-        "With multi-metric scoring the search optimises the metric named by "
-        f"refit, so refit must be the name of a scorer; got refit={refit!r}."
-    )
+_NON_FINITE = "One or more of the test scores are non-finite"
 
 
-class Evaluations:
-    """The candidates evaluated so far, in the cube and as refit-metric scores.
+def optimised_metric(scoring, refit) -> str | None:
+    """The metric a search optimises, when ``scoring`` names several.
+
+    The one named by ``refit``; otherwise (``refit=False`` or a callable)
+    the first metric of ``scoring``. None for a single metric or a callable
+    ``scoring`` (read from the results, see :meth:`Evaluator._score_key`).
+
+    Examples
+    --------
+    >>> optimised_metric(["accuracy", "f1"], refit="f1")
+    'f1'
+    >>> optimised_metric({"acc": "accuracy", "f1": "f1_macro"}, refit=False)
+    'acc'
+    >>> optimised_metric("accuracy", refit=True) is None
+    True
+    """
+    if isinstance(scoring, list | tuple):
+        return refit if isinstance(refit, str) else scoring[0]
+    if isinstance(scoring, dict):
+        return refit if isinstance(refit, str) else next(iter(scoring))
+    return None
+
+
+class Evaluator:
+    """Evaluate batches through ``evaluate_candidates``; scores for the strategy.
 
     Parameters
     ----------
     space : SearchSpace
-        The space the candidates come from.
     evaluate_candidates : callable
         The callback that ``BaseSearchCV.fit`` hands to ``_run_search``.
     metric : str or None
-        The refit metric whose ``mean_test_<metric>`` is optimised; ``None``
-        means "``score``, unless the scorer turns out to be multi-metric"
-        (see :meth:`_score_key`).
+        The metric whose ``mean_test_<metric>`` is optimised
+        (:func:`optimised_metric`); None: ``score``, or with a callable
+        multi-metric scorer the one named by ``refit``, else its first.
     refit : bool, str or callable
-        The search's ``refit``: with a multi-metric callable scorer, the
-        metric it names is optimised.
+        The search's ``refit``.
+    resource : str or None
+        The estimator parameter a batch's budget sets.
+    context : CallbackContext or None
+        The search's callback context (scikit-learn >= 1.9): each batch gets
+        a sub-context whose tasks are its candidate x split fits.
+    owner : BaseSearchCV
+        The search, passed to the callbacks' hooks.
+    n_splits : int
+        Folds per candidate.
 
     Attributes
     ----------
-    X : ndarray of shape (n, D)
-        Canonical cube points evaluated, in order.
-    scores : ndarray of shape (n,)
-        Their ``mean_test_<metric>``; NaN where a fit failed, whatever
-        ``error_score`` filled in ``cv_results_``.
     results : dict
         The latest ``cv_results_``-style dict returned by the callback.
+    stop_requested : bool
+        Whether a callback's ``on_fit_task_end`` returned True for a batch.
     """
 
     def __init__(
         self,
         space: SearchSpace,
         evaluate_candidates: Callable,
+        *,
         metric: str | None,
         refit,
+        resource: str | None = None,
+        context=None,
+        owner=None,
+        n_splits: int = 1,
     ):
         self.space = space
         self._evaluate = evaluate_candidates
         self._metric = metric
         self._refit = refit
-        self.X = np.empty((0, space.n_dims))
-        self.scores = np.empty(0)
+        self._resource = resource
+        self._context = context
+        self._owner = owner
+        self._n_splits = n_splits
+        self._warned_non_finite = False
         self.results: dict = {}
-        self._seen: set = set()
+        self.stop_requested = False
 
-    def __len__(self) -> int:
-        return len(self.scores)
+    def __call__(self, batch: Batch) -> np.ndarray:
+        """Fit and score ``batch``; its scores, NaN where a fit failed."""
+        params = self.space.decode(batch.X)
+        more_results = {k: list(v) for k, v in batch.columns.items()}
+        if batch.resource is not None:
+            params = [{**p, self._resource: batch.resource} for p in params]
+            more_results["n_resources"] = [batch.resource] * len(params)
+        kwargs = {}
+        if self._context is not None:
+            kwargs["callback_ctx"] = self._context.subcontext(
+                task_name="batch",
+                max_subtasks=len(params) * self._n_splits,
+                sequential_subtasks=False,
+            ).call_on_fit_task_begin(estimator=self._owner)
+        self.results = self._call_once_warning(params, more_results, kwargs)
+        if self._context is not None:
+            stop = kwargs["callback_ctx"].call_on_fit_task_end(estimator=self._owner)
+            self.stop_requested |= bool(stop)
+        return self._last_scores(len(params))
 
-    @property
-    def n_remaining(self) -> float:
-        """How many distinct candidates the space still has."""
-        return self.space.size - len(self._seen)
+    def _call_once_warning(self, params, more_results, kwargs) -> dict:
+        """``evaluate_candidates``, with its non-finite-scores warning once.
 
-    def is_new(self, X: np.ndarray) -> np.ndarray:
-        """Which rows of canonical ``X`` were never evaluated nor repeated.
-
-        Returns
-        -------
-        ndarray of shape (n,), dtype bool
-            True for the first occurrence of each unseen point.
+        scikit-learn warns about non-finite test scores each time it formats
+        the results, so once per batch for an iterative search; the first is
+        enough.
         """
-        seen = set(self._seen)
-        keep = []
-        for key in self.space.keys(X):
-            keep.append(key not in seen)
-            seen.add(key)
-        return np.array(keep, dtype=bool)
-
-    def draw_new(
-        self, sampler: Callable[[int], np.ndarray], n: int, max_rounds: int = 20
-    ) -> np.ndarray:
-        """Up to ``n`` new distinct canonical points from ``sampler``.
-
-        Parameters
-        ----------
-        sampler : callable
-            ``sampler(m)`` returns ``m`` canonical points.
-        n : int
-            How many points are wanted.
-        max_rounds : int, default=20
-            How many batches to draw before giving up (a small or exhausted
-            region then returns fewer than ``n`` points).
-
-        Returns
-        -------
-        ndarray of shape (m, D), m <= n
-        """
-        out = np.empty((0, self.space.n_dims))
-        for _ in range(max_rounds):
-            if len(out) >= n:
-                break
-            batch = sampler(2 * (n - len(out)))
-            both = np.vstack([out, batch])
-            keep = self.is_new(both)
-            out = both[keep]
-        return out[:n]
-
-    def evaluate(self, X: np.ndarray, more_results: Mapping | None = None) -> None:
-        """Evaluate the canonical points ``X`` through ``evaluate_candidates``.
-
-        Parameters
-        ----------
-        X : ndarray of shape (m, D)
-            New canonical points.
-        more_results : dict of str to list, default=None
-            Extra ``cv_results_`` columns, one value per row of ``X``.
-        """
-        if not len(X):
-            return
-        params = self.space.decode(X)
-        self.results = self._evaluate(params, more_results=dict(more_results or {}))
-        self._record(X, self._last_scores(len(X)))
-
-    def finish(self) -> None:
-        """Complete pending work at the end of a search (nothing to do here)."""
-
-    def _record(self, X: np.ndarray, scores: np.ndarray) -> None:
-        """Append evaluated points and their scores."""
-        self.X = np.vstack([self.X, X])
-        self.scores = np.concatenate([self.scores, scores])
-        self._seen.update(self.space.keys(X))
+        with warnings.catch_warnings(record=True) as caught:
+            results = self._evaluate(params, more_results=more_results, **kwargs)
+        for w in caught:
+            if str(w.message).startswith(_NON_FINITE):
+                if self._warned_non_finite:
+                    continue
+                self._warned_non_finite = True
+            warnings.warn_explicit(
+                w.message, w.category, w.filename, w.lineno, source=w.source
+            )
+        return results
 
     def _last_scores(self, n: int) -> np.ndarray:
         """Scores of the ``n`` candidates just evaluated; NaN where a fit failed.
@@ -159,21 +151,14 @@ class Evaluations:
         scores[failed_candidates(n)] = np.nan
         return scores
 
-    def _score_key(self, results: dict) -> str:
+    def _score_key(self, results: Mapping) -> str:
         """The ``cv_results_`` column of the mean test score to optimise.
 
         Without a metric given up front (single-metric or callable scoring),
         it is read from ``results`` at every call: while every fit so far
         failed, a callable multi-metric scorer has only ``mean_test_score``
-        (the error scores); once a fit succeeded its metrics appear. With
-        several metrics, the one named by ``refit`` is optimised, as for a
-        list or dict ``scoring`` (see ``BaseSpaceSearchCV._start_search``).
-
-        Raises
-        ------
-        ValueError
-            If the scorer is multi-metric and ``refit`` names none of its
-            metrics.
+        (the error scores); once a fit succeeded its metrics appear, and the
+        one named by ``refit`` is optimised, else the first.
         """
         if self._metric is not None:
             return f"mean_test_{self._metric}"
@@ -181,27 +166,14 @@ class Evaluations:
             return f"mean_test_{self._refit}"
         if "mean_test_score" in results:
             return "mean_test_score"
-        raise no_metric_error(self._refit)
+        return next(key for key in results if key.startswith("mean_test_"))
 
-    def model_data(self) -> tuple[np.ndarray, np.ndarray]:
-        """The points and scores a surrogate model should fit: all of them.
 
-        Returns
-        -------
-        X : ndarray of shape (m, D)
-        scores : ndarray of shape (m,)
-        """
-        return self.X, self.scores
-
-    def best_index(self) -> int | None:
-        """Index of the best finite score, or None if none is finite."""
-        finite = np.isfinite(self.scores)
-        if not finite.any():
-            return None
-        return int(np.argmax(np.where(finite, self.scores, -np.inf)))
-
-    def top(self, k: int) -> np.ndarray:
-        """Indices of the ``k`` best finite scores, best first."""
-        finite = np.flatnonzero(np.isfinite(self.scores))
-        order = finite[np.argsort(-self.scores[finite], kind="stable")]
-        return order[:k]
+def best_full_budget_index(results: Mapping, metric: str) -> int | None:
+    """Index of the best finite score among full-budget rows, or None."""
+    n_resources = np.asarray(results["n_resources"], dtype=float)
+    scores = np.asarray(results[f"mean_test_{metric}"], dtype=float)
+    rows = np.flatnonzero((n_resources == n_resources.max()) & np.isfinite(scores))
+    if not len(rows):
+        return None
+    return int(rows[np.argmax(scores[rows])])

@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Mapping
 
 import numpy as np
 
-from sk_hpsearch.search._evaluator import Evaluations
+from sk_hpsearch.strategies._base import Batch, History, Strategy
 
-__all__ = ["BudgetedEvaluations", "best_full_budget_index", "budget_ladder"]
+__all__ = ["Budgeted", "BudgetedHistory", "budget_ladder"]
 
 
 def budget_ladder(
@@ -65,97 +64,32 @@ def budget_ladder(
     return ladder
 
 
-class BudgetedEvaluations(Evaluations):
-    """:class:`Evaluations` where each candidate climbs a ladder of budgets.
+class BudgetedHistory(History):
+    """:class:`History` where each candidate climbs a ladder of budgets.
 
-    Asynchronous successive halving (ASHA): a candidate at budget ``i`` is
-    promoted to budget ``i + 1`` once it ranks among the best
-    ``floor(n_i / reduction_factor)`` of the ``n_i`` finite scores seen at
-    budget ``i``, whenever that happens: right after its own fit, or when
-    later candidates have filled the rung. So about a ``1 / reduction_factor``
-    share of each rung climbs, whatever the batch sizes (a little more when
-    later candidates push earlier promoted ones out of the top), and
-    :meth:`finish` makes sure the best candidate reaches the full budget. A
-    surrogate model fits one budget at a time (:meth:`model_data`).
+    ``scores`` holds, for each candidate, its score at the largest budget it
+    reached, which is what the zoom reads; :meth:`model_data` gives a
+    surrogate model one budget at a time.
 
     Parameters
     ----------
-    space, evaluate_candidates, metric, refit
-        As in :class:`Evaluations`.
-    resource : str
-        The estimator parameter that sets the budget.
-    ladder : list
-        The budgets, increasing; the last is the full budget.
-    reduction_factor : float
-        Only the best ``1 / reduction_factor`` at a budget climb to the next.
+    space : SearchSpace
+    n_rungs : int
+        Number of budgets.
     """
 
-    def __init__(
-        self,
-        space,
-        evaluate_candidates,
-        metric,
-        refit,
-        *,
-        resource: str,
-        ladder: list,
-        reduction_factor: float,
-    ):
-        super().__init__(space, evaluate_candidates, metric, refit)
-        self.resource = resource
-        self.ladder = ladder
-        self.reduction_factor = reduction_factor
-        self._params: list[dict] = []
-        self._extra: list[dict] = []
+    def __init__(self, space, n_rungs: int):
+        super().__init__(space)
         # Per rung: the candidates fitted there, their scores, those promoted.
-        self._members: list[list[int]] = [[] for _ in ladder]
-        self._rung_scores: list[list[float]] = [[] for _ in ladder]
-        self._promoted: list[set[int]] = [set() for _ in ladder]
+        self.members: list[list[int]] = [[] for _ in range(n_rungs)]
+        self.rung_scores: list[list[float]] = [[] for _ in range(n_rungs)]
+        self.promoted: list[set[int]] = [set() for _ in range(n_rungs)]
 
-    def evaluate(self, X: np.ndarray, more_results: Mapping | None = None) -> None:
-        """Fit new canonical points ``X`` at the smallest budget, then promote.
-
-        Parameters
-        ----------
-        X : ndarray of shape (m, D)
-            New canonical points.
-        more_results : dict of str to list, default=None
-            Extra ``cv_results_`` columns, one value per row of ``X``; each
-            fit of a candidate repeats its values.
-        """
-        if not len(X):
-            return
-        more_results = dict(more_results or {})
-        ids = list(range(len(self), len(self) + len(X)))
-        self._params.extend(self.space.decode(X))
-        self._extra.extend(
-            {k: v[j] for k, v in more_results.items()} for j in range(len(X))
-        )
-        self._record(X, np.full(len(X), np.nan))
-        self._fit_at(0, ids)
-        for rung in range(len(self.ladder) - 1):
-            promoted = self._promotable(rung)
-            if promoted:
-                self._promoted[rung].update(promoted)
-                self._fit_at(rung + 1, promoted)
-
-    def finish(self) -> None:
-        """Promote the best candidates until one is trained on the full budget."""
-        last = len(self.ladder) - 1
-        while not np.isfinite(self._rung_scores[last]).any():
-            rungs = [r for r in range(last) if np.isfinite(self._rung_scores[r]).any()]
-            if not rungs:
-                return
-            rung = rungs[-1]
-            scores = np.asarray(self._rung_scores[rung], dtype=float)
-            for j in np.argsort(-np.where(np.isfinite(scores), scores, -np.inf)):
-                candidate = self._members[rung][j]
-                if candidate not in self._promoted[rung]:
-                    self._promoted[rung].add(candidate)
-                    self._fit_at(rung + 1, [candidate])
-                    break
-            else:
-                return
+    def record_rung(self, rung: int, ids: list[int], scores: np.ndarray) -> None:
+        """Scores of candidates ``ids`` trained with the budget of ``rung``."""
+        self.scores[ids] = scores  # the score at the largest budget reached
+        self.members[rung].extend(ids)
+        self.rung_scores[rung].extend(scores)
 
     def model_data(self) -> tuple[np.ndarray, np.ndarray]:
         """The largest budget with ``D + 2`` finite scores: its points and scores.
@@ -173,41 +107,122 @@ class BudgetedEvaluations(Evaluations):
         rung = next(
             (
                 r
-                for r in range(len(self.ladder) - 1, 0, -1)
-                if np.isfinite(self._rung_scores[r]).sum() >= enough
+                for r in range(len(self.members) - 1, 0, -1)
+                if np.isfinite(self.rung_scores[r]).sum() >= enough
             ),
             0,  # every candidate has a score at the smallest budget
         )
-        scores = np.asarray(self._rung_scores[rung], dtype=float)
-        return self.X[self._members[rung]], scores
+        scores = np.asarray(self.rung_scores[rung], dtype=float)
+        return self.X[self.members[rung]], scores
 
-    def _fit_at(self, rung: int, ids: list[int]) -> None:
-        """Fit candidates ``ids`` with the budget of ``rung``."""
-        budget = self.ladder[rung]
-        batch = [{**self._params[i], self.resource: budget} for i in ids]
-        extra = {k: [self._extra[i][k] for i in ids] for k in self._extra[ids[0]]}
-        extra["n_resources"] = [budget] * len(ids)
-        self.results = self._evaluate(batch, more_results=extra)
-        new = self._last_scores(len(ids))
-        self.scores[ids] = new  # the score at the largest budget reached
-        self._members[rung].extend(ids)
-        self._rung_scores[rung].extend(new)
+
+class Budgeted(Strategy):
+    """Any strategy, with each candidate climbing a ladder of budgets (ASHA).
+
+    New candidates come from the wrapped strategy and are trained with the
+    smallest budget. After each batch, a candidate at budget ``i`` is
+    promoted to budget ``i + 1`` once it ranks among the best
+    ``floor(n_i / reduction_factor)`` of the ``n_i`` finite scores seen at
+    budget ``i``, whenever that happens: right after its own fit, or when
+    later candidates have filled the rung. So about a ``1 / reduction_factor``
+    share of each rung climbs, whatever the batch sizes (a little more when
+    later candidates push earlier promoted ones out of the top), and
+    :meth:`drain` makes sure the best candidate reaches the full budget.
+
+    Parameters
+    ----------
+    strategy : Strategy
+        The strategy that proposes new candidates; its ``history`` must be a
+        :class:`BudgetedHistory` with one entry per rung.
+    ladder : list
+        The budgets, increasing; the last is the full budget.
+    reduction_factor : float
+        Only the best ``1 / reduction_factor`` at a budget climb to the next.
+    """
+
+    def __init__(self, strategy: Strategy, ladder: list, reduction_factor: float):
+        super().__init__(
+            strategy.space, strategy.history, strategy.rng, strategy.n_iter
+        )
+        self.strategy = strategy
+        self.ladder = ladder
+        self.reduction_factor = reduction_factor
+        self._extra: list[dict] = []  # each candidate's own result columns
+        self._rung_to_check = len(ladder) - 1  # no promotion before a first batch
+
+    def batch_size(self) -> int:
+        """The wrapped strategy's."""
+        return self.strategy.batch_size()
+
+    def _ask(self, n: int) -> Batch | None:
+        """Promotions owed after the last batch, else ``n`` new candidates."""
+        owed = self._owed_promotion()
+        if owed is not None:
+            return owed
+        batch = self.strategy._ask(n)
+        if batch is None or not len(batch):
+            return None
+        batch.resource = self.ladder[0]
+        return batch
+
+    def tell(self, batch: Batch, scores: np.ndarray) -> None:
+        """Record the scores at the batch's budget; check promotions next."""
+        rung = self.ladder.index(batch.resource)
+        if batch.is_new:
+            first = len(self.history)
+            ids = list(range(first, first + len(batch)))
+            self._extra.extend(
+                {k: v[j] for k, v in batch.columns.items()} for j in range(len(batch))
+            )
+            self.history.record(batch.X, np.full(len(batch), np.nan))
+            self._rung_to_check = 0
+        else:
+            ids = batch.ids
+        self.history.record_rung(rung, ids, np.asarray(scores, dtype=float))
+
+    def _owed_promotion(self) -> Batch | None:
+        """The next rung's promotions owed after the last new batch, if any."""
+        while self._rung_to_check < len(self.ladder) - 1:
+            rung = self._rung_to_check
+            self._rung_to_check += 1
+            promoted = self._promotable(rung)
+            if promoted:
+                self.history.promoted[rung].update(promoted)
+                return self._promotion(rung + 1, promoted)
+        return None
+
+    def drain(self) -> Batch | None:
+        """Promotions owed, then the best until one has the full budget."""
+        owed = self._owed_promotion()
+        if owed is not None:
+            return owed
+        history = self.history
+        last = len(self.ladder) - 1
+        if np.isfinite(history.rung_scores[last]).any():
+            return None
+        rungs = [r for r in range(last) if np.isfinite(history.rung_scores[r]).any()]
+        if not rungs:
+            return None
+        rung = rungs[-1]
+        scores = np.asarray(history.rung_scores[rung], dtype=float)
+        for j in np.argsort(-np.where(np.isfinite(scores), scores, -np.inf)):
+            candidate = history.members[rung][j]
+            if candidate not in history.promoted[rung]:
+                history.promoted[rung].add(candidate)
+                return self._promotion(rung + 1, [candidate])
+        return None
+
+    def _promotion(self, rung: int, ids: list[int]) -> Batch:
+        """Candidates ``ids`` again, with the budget of ``rung``."""
+        columns = {k: [self._extra[i][k] for i in ids] for k in self._extra[ids[0]]}
+        return Batch(self.history.X[ids], columns, self.ladder[rung], list(ids))
 
     def _promotable(self, rung: int) -> list[int]:
         """Candidates of ``rung`` in its top ``floor(n / reduction_factor)``."""
-        scores = np.asarray(self._rung_scores[rung], dtype=float)
+        history = self.history
+        scores = np.asarray(history.rung_scores[rung], dtype=float)
         finite = np.isfinite(scores)
         keep = int(finite.sum() // self.reduction_factor)
         order = np.argsort(-np.where(finite, scores, -np.inf), kind="stable")[:keep]
-        members = self._members[rung]
-        return [members[j] for j in order if members[j] not in self._promoted[rung]]
-
-
-def best_full_budget_index(results: Mapping, metric: str) -> int | None:
-    """Index of the best finite score among full-budget rows, or None."""
-    n_resources = np.asarray(results["n_resources"], dtype=float)
-    scores = np.asarray(results[f"mean_test_{metric}"], dtype=float)
-    rows = np.flatnonzero((n_resources == n_resources.max()) & np.isfinite(scores))
-    if not len(rows):
-        return None
-    return int(rows[np.argmax(scores[rows])])
+        members = history.members[rung]
+        return [members[j] for j in order if members[j] not in history.promoted[rung]]

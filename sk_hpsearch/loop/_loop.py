@@ -1,0 +1,191 @@
+"""The one search loop: ask, evaluate, tell, hooks; stop or go on.
+
+Every search class and every optimiser runs :class:`SearchLoop`; they differ
+only in the strategy (what to ask) and the evaluation (cross-validation, or
+the user's function). The hooks run after every batch: the progress line,
+user callbacks that may stop the search, an evaluator that asks to stop
+(scikit-learn's callbacks), and the time box. A Ctrl-C ends the loop after
+the evaluations already completed.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from sk_hpsearch.loop._state import SearchState, format_progress
+from sk_hpsearch.strategies._base import Batch, Strategy
+
+__all__ = ["STOP_REASONS", "SearchLoop"]
+
+STOP_REASONS = ("n_iter", "max_time", "callback", "interrupted", "exhausted")
+"""Why a search stopped: its planned candidates were evaluated, the time box
+was full, a callback asked, the user pressed Ctrl-C, or the space (or the
+strategy) had no new candidate left."""
+
+
+class SearchLoop:
+    """Run a strategy against an evaluation until a stop condition.
+
+    Parameters
+    ----------
+    strategy : Strategy
+        Proposes batches (``ask``) and records scores (``tell``).
+    evaluate : callable
+        ``evaluate(batch) -> scores`` of shape (m,), NaN for a failure.
+    n_iter : int
+        Candidates to evaluate (the search asked for this many; the strategy
+        may plan for fewer when the space is smaller).
+    max_time : float or None
+        Seconds: a batch that the evaluation times so far predict would end
+        after ``max_time`` is not started (the batch in flight is never cut;
+        the first batch always runs).
+    callbacks : list of callable
+        ``callback(state) -> bool`` after every batch; True stops.
+    verbose : int
+        ``>= 1`` prints one progress line per batch.
+    owner : str
+        The name the progress lines start with.
+    stop_requested : callable, default=None
+        ``stop_requested() -> bool`` after every batch (an evaluator whose
+        scikit-learn callbacks asked to stop).
+    on_told : callable, default=None
+        ``on_told(batch, scores)`` after the strategy was told a batch (an
+        optimiser's results table).
+
+    Attributes
+    ----------
+    stop_reason : str or None
+        One of :data:`STOP_REASONS`, once :meth:`run` returned.
+    elapsed : float
+        Seconds spent in :meth:`run`.
+    n_batches : int
+        Batches evaluated and told.
+    """
+
+    def __init__(
+        self,
+        strategy: Strategy,
+        evaluate: Callable[[Batch], np.ndarray],
+        *,
+        n_iter: int,
+        max_time: float | None = None,
+        callbacks: Sequence[Callable[[SearchState], bool]] = (),
+        verbose: int = 0,
+        owner: str = "search",
+        stop_requested: Callable[[], bool] | None = None,
+        on_told: Callable[[Batch, np.ndarray], None] | None = None,
+    ):
+        self.strategy = strategy
+        self.evaluate = evaluate
+        self.n_iter = n_iter
+        self.max_time = max_time
+        self.callbacks = list(callbacks)
+        self.verbose = verbose
+        self.owner = owner
+        self.stop_requested = stop_requested
+        self.on_told = on_told
+        self.stop_reason: str | None = None
+        self.elapsed = 0.0
+        self.n_batches = 0
+        self._start = 0.0
+        self._eval_seconds = 0.0  # evaluation wall time so far
+        self._eval_cost = 0.0  # candidates x budget evaluated so far
+        self._last_ask = 0.0  # seconds the last ask took
+
+    def run(self) -> str:
+        """Run to a stop; return the stop reason (also in ``stop_reason``).
+
+        Raises
+        ------
+        KeyboardInterrupt
+            If interrupted before any batch completed (nothing to keep).
+        """
+        self._start = time.monotonic()
+        try:
+            reason = self._search()
+            self._drain()
+        except KeyboardInterrupt:
+            if self.n_batches == 0:
+                raise
+            reason = "interrupted"
+            warnings.warn(
+                f"{self.owner} interrupted: keeping the {len(self.strategy.history)} "
+                "candidates evaluated so far (the batch in flight is lost).",
+                UserWarning,
+                stacklevel=3,
+            )
+        self.stop_reason = reason
+        self.elapsed = time.monotonic() - self._start
+        return reason
+
+    def _search(self) -> str:
+        """Batches of new candidates until a stop condition; its reason."""
+        strategy = self.strategy
+        while True:
+            remaining = self.n_iter - strategy.n_candidates
+            if remaining <= 0:
+                return "n_iter"
+            if strategy.history.n_remaining <= 0:
+                return "exhausted"
+            if self._over_time(self._last_ask):
+                return "max_time"
+            asked = time.monotonic()
+            batch = strategy.ask(min(strategy.batch_size(), remaining))
+            self._last_ask = time.monotonic() - asked
+            if batch is None:
+                return "exhausted"
+            if self._over_time(self._predicted_seconds(batch)):
+                return "max_time"
+            if self._run_batch(batch):
+                return "callback"
+
+    def _drain(self) -> None:
+        """Work the strategy still owes (budget promotions), within the time box."""
+        while (batch := self.strategy.drain()) is not None:
+            if self._over_time(self._predicted_seconds(batch)):
+                return
+            self._run_batch(batch)
+
+    def _run_batch(self, batch: Batch) -> bool:
+        """Evaluate and tell one batch, then run the hooks; whether to stop."""
+        started = time.monotonic()
+        scores = np.asarray(self.evaluate(batch), dtype=float)
+        self._eval_seconds += time.monotonic() - started
+        self._eval_cost += _cost(batch)
+        self.strategy.tell(batch, scores)
+        if self.on_told is not None:
+            self.on_told(batch, scores)
+        self.n_batches += 1
+        state = SearchState(
+            self.strategy.history,
+            n_iter=self.n_iter,
+            n_batches=self.n_batches,
+            elapsed=time.monotonic() - self._start,
+        )
+        if self.verbose >= 1:
+            print(format_progress(self.owner, state), flush=True)
+        stop = [bool(callback(state)) for callback in self.callbacks]
+        if self.stop_requested is not None and self.stop_requested():
+            stop.append(True)
+        return any(stop)
+
+    def _predicted_seconds(self, batch: Batch) -> float:
+        """Evaluation seconds of ``batch`` at the rate observed so far."""
+        if self._eval_cost == 0:
+            return 0.0
+        return self._eval_seconds / self._eval_cost * _cost(batch)
+
+    def _over_time(self, seconds: float) -> bool:
+        """Whether ``seconds`` more would end after ``max_time``."""
+        if self.max_time is None or self.n_batches == 0:
+            return False
+        return time.monotonic() - self._start + seconds > self.max_time
+
+
+def _cost(batch: Batch) -> float:
+    """A batch's work in candidate x budget units (budget 1 without budgets)."""
+    return len(batch) * (1.0 if batch.resource is None else float(batch.resource))

@@ -1,0 +1,534 @@
+"""Ask/tell optimisers: the searches' strategies for any Python function.
+
+``ask(n)`` returns parameter dicts in native Python types, ``tell(params,
+scores)`` records what the user measured, and ``maximize(func)`` runs the
+one search loop over ``func(**params)``. The strategies are those of the
+search classes: with the same seed and the same scores, an optimiser
+proposes exactly the candidates the search class proposes.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from sk_hpsearch.loop._callbacks import check_callbacks
+from sk_hpsearch.loop._loop import SearchLoop
+from sk_hpsearch.space._space import SearchSpace
+from sk_hpsearch.strategies._base import Batch, History, Strategy
+from sk_hpsearch.strategies._bayes import BayesStrategy
+from sk_hpsearch.strategies._coarse_to_fine import CoarseToFineStrategy
+
+__all__ = ["BayesianOptimizer", "CoarseToFineOptimizer"]
+
+
+def _check_integer(name: str, value, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be an integer >= {low}; got {name}={value!r}.")
+    if value < low:
+        raise ValueError(f"{name} must be an integer >= {low}; got {name}={value!r}.")
+
+
+def _check_real(name: str, value, low: float, high: float | None = None) -> None:
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    ok = ok and value > low and (high is None or value < high)
+    if not ok:
+        bounds = f"in ({low}, {high})" if high is not None else f"> {low}"
+        raise ValueError(f"{name} must be a number {bounds}; got {name}={value!r}.")
+
+
+class BaseOptimizer(ABC):
+    """Ask/tell over a space of parameter distributions (shared machinery).
+
+    Subclasses set their algorithm options and build their strategy in
+    :meth:`_make_strategy`; everything else (the space, the history, the
+    random generator, the results table, the loop) is here.
+    """
+
+    def __init__(
+        self,
+        param_distributions,
+        *,
+        n_iter: int,
+        random_state=None,
+        max_time: float | None = None,
+        callbacks=None,
+        verbose: int = 0,
+    ):
+        self.param_distributions = param_distributions
+        self.n_iter = n_iter
+        self.random_state = random_state
+        self.max_time = max_time
+        self.callbacks = callbacks
+        self.verbose = verbose
+        self._strategy: Strategy | None = None
+
+    @abstractmethod
+    def _make_strategy(
+        self, space: SearchSpace, rng: np.random.RandomState, n_iter: int
+    ) -> Strategy:
+        """The optimiser's strategy over ``space`` planned for ``n_iter``."""
+
+    def _check_params(self) -> None:
+        """Validate the common options (the subclass adds its own)."""
+        _check_integer("n_iter", self.n_iter, 1)
+        if self.max_time is not None:
+            _check_real("max_time", self.max_time, 0.0)
+        check_callbacks(self.callbacks)
+
+    def _started(self) -> Strategy:
+        """The strategy, built on first use (validation happens here)."""
+        if self._strategy is None:
+            self._check_params()
+            space = SearchSpace(self.param_distributions)
+            n_iter = int(min(self.n_iter, space.size))
+            rng = check_random_state(self.random_state)
+            self._strategy = self._make_strategy(space, rng, n_iter)
+            self._asked: dict[tuple, tuple[Batch, int]] = {}
+            self._rows: list[dict] = []
+        return self._strategy
+
+    @property
+    def space_(self) -> SearchSpace:
+        """The space the optimiser searches (the unit cube and its decoding)."""
+        return self._started().space
+
+    def ask(self, n: int = 1) -> list[dict]:
+        """Propose up to ``n`` new candidates.
+
+        Parameters
+        ----------
+        n : int, default=1
+            How many candidates to propose together (for parallel
+            evaluation). Candidates asked and not told yet are never
+            proposed again.
+
+        Returns
+        -------
+        list of dict
+            Parameter dicts in native Python types (``int``, ``float``,
+            ``str``, ...); fewer than ``n`` (possibly none) when the space
+            has run out of new candidates.
+        """
+        _check_integer("n", n, 1)
+        strategy = self._started()
+        batch = strategy.ask(n)
+        if batch is None:
+            return []
+        keys = strategy.space.keys(batch.X)
+        for row, key in enumerate(keys):
+            self._asked[key] = (batch, row)
+        return strategy.space.decode(batch.X)
+
+    def tell(self, params, scores) -> BaseOptimizer:
+        """Record the scores of evaluated candidates (greater is better).
+
+        Parameters
+        ----------
+        params : dict or list of dict
+            Candidates, usually from :meth:`ask`; others (evaluated by other
+            means) are recorded too, if they lie in the space.
+        scores : float or sequence of float
+            One score per candidate; NaN (or None) for a failed evaluation,
+            which the strategy treats as the worst seen.
+
+        Returns
+        -------
+        self : object
+        """
+        if isinstance(params, Mapping):
+            params, scores = [params], [scores]
+        params = list(params)
+        scores = np.array(
+            [np.nan if s is None else s for s in np.ravel(scores)], dtype=float
+        )
+        if len(params) != len(scores):
+            raise ValueError(
+                f"tell got {len(params)} parameter dicts and {len(scores)} scores; "
+                "give one score per candidate."
+            )
+        strategy = self._started()
+        X = strategy.space.snap(strategy.space.encode(params))
+        columns: dict[str, list] = {}
+        for row, key in enumerate(strategy.space.keys(X)):
+            batch, index = self._asked.pop(key, (None, None))
+            for name, values in (batch.columns if batch is not None else {}).items():
+                columns.setdefault(name, [None] * len(X))[row] = values[index]
+        batch = Batch(X, columns)
+        strategy.tell(batch, scores)
+        self._append_rows(batch, scores)
+        return self
+
+    def maximize(self, func: Callable[..., float], n_iter: int | None = None):
+        """Maximise ``func(**params)`` with the one search loop.
+
+        Parameters
+        ----------
+        func : callable
+            Called as ``func(**params)`` for each candidate; returns the score
+            (greater is better). An exception counts as a failed evaluation
+            (NaN score, with a warning); a Ctrl-C ends the search after the
+            evaluations completed (``stop_reason_ == "interrupted"``).
+        n_iter : int, default=None
+            Candidates to evaluate in this call; None: the rest of the
+            optimiser's ``n_iter``.
+
+        Returns
+        -------
+        self : object
+            With ``best_params_``, ``best_score_``, ``results_``,
+            ``stop_reason_`` and ``search_time_``.
+        """
+        strategy = self._started()
+        if n_iter is not None:
+            _check_integer("n_iter", n_iter, 1)
+        target = len(strategy.history) + (
+            n_iter if n_iter is not None else strategy.n_iter - len(strategy.history)
+        )
+
+        def evaluate(batch: Batch) -> np.ndarray:
+            return np.array(
+                [_call(func, p) for p in strategy.space.decode(batch.X)], dtype=float
+            )
+
+        loop = SearchLoop(
+            strategy,
+            evaluate,
+            n_iter=target,
+            max_time=self.max_time,
+            callbacks=check_callbacks(self.callbacks),
+            verbose=self.verbose,
+            owner=type(self).__name__,
+            on_told=self._append_rows,
+        )
+        self.stop_reason_ = loop.run()
+        self.search_time_ = loop.elapsed
+        return self
+
+    def _append_rows(self, batch: Batch, scores: np.ndarray) -> None:
+        """Append a told batch to the results table."""
+        for j, params in enumerate(self._strategy.space.decode(batch.X)):
+            row = {"params": params, "score": float(scores[j])}
+            row.update({name: values[j] for name, values in batch.columns.items()})
+            self._rows.append(row)
+
+    @property
+    def results_(self) -> dict:
+        """Every candidate told, in order, as a ``cv_results_``-like dict.
+
+        ``params`` (list of dict), one column per parameter (``param_<name>``,
+        a masked array where a candidate lacks it), ``score`` (ndarray), and
+        the strategy's columns (``step``, ``round``, ...).
+        """
+        self._started()
+        rows = self._rows
+        out: dict = {"params": [r["params"] for r in rows]}
+        names = dict.fromkeys(k for r in rows for k in r["params"])
+        for name in names:
+            values = [r["params"].get(name) for r in rows]
+            mask = [name not in r["params"] for r in rows]
+            out[f"param_{name}"] = np.ma.MaskedArray(
+                np.array(values, dtype=object), mask=mask
+            )
+        out["score"] = np.array([r["score"] for r in rows], dtype=float)
+        extra = dict.fromkeys(
+            k for r in rows for k in r if k not in ("params", "score")
+        )
+        for name in extra:
+            out[name] = np.array([r.get(name) for r in rows], dtype=object)
+        return out
+
+    def _best(self) -> int:
+        history = self._started().history
+        best = history.best_index()
+        if best is None:
+            raise AttributeError(
+                f"{type(self).__name__} has no successful candidate yet: tell it "
+                "scores (or call maximize) first."
+            )
+        return best
+
+    @property
+    def best_index_(self) -> int:
+        """Index (in ``results_``) of the best candidate so far."""
+        return self._best()
+
+    @property
+    def best_params_(self) -> dict:
+        """Parameters of the best candidate so far."""
+        return self._rows[self._best()]["params"]
+
+    @property
+    def best_score_(self) -> float:
+        """Best score so far."""
+        return self._rows[self._best()]["score"]
+
+
+def _call(func: Callable[..., float], params: dict) -> float:
+    """``func(**params)``, NaN (with a warning) if it raises or is not a number."""
+    try:
+        value = func(**params)
+    except Exception as error:  # a failed evaluation, as error_score=nan
+        warnings.warn(
+            f"The evaluation of {params!r} failed and scores NaN: "
+            f"{type(error).__name__}: {error}",
+            UserWarning,
+            stacklevel=4,
+        )
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"func must return a number (the score); got {value!r} for {params!r}."
+        ) from None
+
+
+class BayesianOptimizer(BaseOptimizer):
+    """Gaussian-process Bayesian optimisation, ask/tell.
+
+    The strategy of :class:`~sk_hpsearch.GPBayesSearchCV` for any function:
+    a scrambled Sobol initial design, then each candidate maximises log
+    expected improvement under a Gaussian process fitted in the unit cube
+    (the prior's CDF: a ``LogUniform`` learning rate is modelled in
+    decades, a ``OneMinusLogUniform`` momentum in decades of ``1 - beta``).
+
+    Parameters
+    ----------
+    param_distributions : dict or list of dicts
+        As in :class:`~sk_hpsearch.GPBayesSearchCV`.
+    n_iter : int
+        The number of candidates the search plans for (the last
+        ``ceil(n_iter / 20)`` maximise the predicted score), and the default
+        length of :meth:`maximize`.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial design and the acquisition optimiser.
+    n_initial_points : int or "auto", default="auto"
+        As in :class:`~sk_hpsearch.GPBayesSearchCV`.
+    acq_func : {"logei", "ei", "ucb", "pi"}, default="logei"
+        As in :class:`~sk_hpsearch.GPBayesSearchCV`.
+    n_points : int, default=1
+        Candidates per step in :meth:`maximize` (``ask(n)`` sets its own).
+    ucb_beta : float, default=4.0
+        Exploration weight of ``acq_func="ucb"``.
+    max_time : float, default=None
+        Time box of :meth:`maximize`, in seconds (as in the searches).
+    callbacks : callable or list of callables, default=None
+        Called after every batch of :meth:`maximize` with a
+        :class:`~sk_hpsearch.SearchState`; True stops.
+    verbose : int, default=0
+        ``>= 1``: one progress line per batch of :meth:`maximize`.
+
+    Attributes
+    ----------
+    results_ : dict
+        Every candidate told, in order: ``params``, ``param_<name>``,
+        ``score``, and the GP's columns (``step``, ``initial``,
+        ``acquisition_value``, ``predicted_mean``, ``predicted_std``).
+    best_params_ : dict
+        The best candidate so far.
+    best_score_ : float
+        Its score.
+    best_index_ : int
+        Its row in ``results_``.
+    stop_reason_ : str
+        After :meth:`maximize`: why it stopped (as the searches').
+    search_time_ : float
+        After :meth:`maximize`: seconds it ran.
+
+    See Also
+    --------
+    GPBayesSearchCV : The same strategy as a scikit-learn search.
+    CoarseToFineOptimizer : Random search that zooms in, ask/tell.
+
+    Examples
+    --------
+    >>> from sk_hpsearch import BayesianOptimizer, LogUniform
+    >>> opt = BayesianOptimizer({"x": LogUniform(1e-3, 1e3)}, n_iter=12,
+    ...                         random_state=0)
+    >>> import math
+    >>> opt.maximize(lambda x: -(math.log10(x) - 1) ** 2).best_params_["x"]
+    10...
+    >>> opt.stop_reason_
+    'n_iter'
+    """
+
+    def __init__(
+        self,
+        param_distributions,
+        *,
+        n_iter: int,
+        random_state=None,
+        n_initial_points="auto",
+        acq_func: str = "logei",
+        n_points: int = 1,
+        ucb_beta: float = 4.0,
+        max_time: float | None = None,
+        callbacks=None,
+        verbose: int = 0,
+    ):
+        super().__init__(
+            param_distributions,
+            n_iter=n_iter,
+            random_state=random_state,
+            max_time=max_time,
+            callbacks=callbacks,
+            verbose=verbose,
+        )
+        self.n_initial_points = n_initial_points
+        self.acq_func = acq_func
+        self.n_points = n_points
+        self.ucb_beta = ucb_beta
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        if self.n_initial_points != "auto":
+            _check_integer("n_initial_points", self.n_initial_points, 1)
+        if self.acq_func not in ("logei", "ei", "ucb", "pi"):
+            raise ValueError(
+                "acq_func must be one of 'logei', 'ei', 'ucb', 'pi'; got "
+                f"acq_func={self.acq_func!r}."
+            )
+        _check_integer("n_points", self.n_points, 1)
+        if not isinstance(self.ucb_beta, numbers.Real) or self.ucb_beta < 0:
+            raise ValueError(
+                f"ucb_beta must be a number >= 0; got ucb_beta={self.ucb_beta!r}."
+            )
+
+    def _make_strategy(self, space, rng, n_iter):
+        n_initial = self.n_initial_points
+        if n_initial == "auto":
+            n_initial = max(5, space.n_dims + 1)
+        return BayesStrategy(
+            space,
+            History(space),
+            rng,
+            n_iter,
+            n_initial=n_initial,
+            acq_func=self.acq_func,
+            n_points=self.n_points,
+            ucb_beta=self.ucb_beta,
+        )
+
+
+class CoarseToFineOptimizer(BaseOptimizer):
+    """Coarse-to-fine random search, ask/tell.
+
+    The strategy of :class:`~sk_hpsearch.CoarseToFineSearchCV` for any
+    function: round 1 samples the whole space, each later round a smaller
+    box of the unit cube around the best candidate so far.
+
+    Parameters
+    ----------
+    param_distributions : dict or list of dicts
+        As in :class:`~sk_hpsearch.CoarseToFineSearchCV`.
+    n_iter : int
+        Candidates planned over all rounds (split evenly between them), and
+        the default length of :meth:`maximize`.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the sampling of every round.
+    n_rounds : int, default=3
+        As in :class:`~sk_hpsearch.CoarseToFineSearchCV`.
+    zoom : float, default=0.5
+        As in :class:`~sk_hpsearch.CoarseToFineSearchCV`.
+    top_k : int, default=5
+        As in :class:`~sk_hpsearch.CoarseToFineSearchCV`.
+    max_time : float, default=None
+        Time box of :meth:`maximize`, in seconds (as in the searches).
+    callbacks : callable or list of callables, default=None
+        Called after every batch of :meth:`maximize` with a
+        :class:`~sk_hpsearch.SearchState`; True stops.
+    verbose : int, default=0
+        ``>= 1``: one progress line per batch of :meth:`maximize`.
+
+    Attributes
+    ----------
+    results_ : dict
+        Every candidate told, in order: ``params``, ``param_<name>``,
+        ``score`` and ``round``.
+    regions_ : list of dict
+        The box of each round started (as ``CoarseToFineSearchCV.regions_``).
+    best_params_ : dict
+        The best candidate so far.
+    best_score_ : float
+        Its score.
+    best_index_ : int
+        Its row in ``results_``.
+    stop_reason_ : str
+        After :meth:`maximize`: why it stopped (as the searches').
+    search_time_ : float
+        After :meth:`maximize`: seconds it ran.
+
+    Notes
+    -----
+    A round's candidates are drawn when its first one is asked for; the
+    next round's box is set from the scores told by then.
+
+    See Also
+    --------
+    CoarseToFineSearchCV : The same strategy as a scikit-learn search.
+    BayesianOptimizer : Gaussian-process Bayesian optimisation, ask/tell.
+
+    Examples
+    --------
+    >>> from sk_hpsearch import CoarseToFineOptimizer, LogUniform
+    >>> opt = CoarseToFineOptimizer({"x": LogUniform(1e-3, 1e3)}, n_iter=4,
+    ...                             n_rounds=2, random_state=0)
+    >>> batch = opt.ask(2)
+    >>> _ = opt.tell(batch, [-abs(p["x"] - 10) for p in batch])
+    >>> len(opt.ask(2)), opt.regions_[1]["round"]
+    (2, 2)
+    """
+
+    def __init__(
+        self,
+        param_distributions,
+        *,
+        n_iter: int,
+        random_state=None,
+        n_rounds: int = 3,
+        zoom: float = 0.5,
+        top_k: int = 5,
+        max_time: float | None = None,
+        callbacks=None,
+        verbose: int = 0,
+    ):
+        super().__init__(
+            param_distributions,
+            n_iter=n_iter,
+            random_state=random_state,
+            max_time=max_time,
+            callbacks=callbacks,
+            verbose=verbose,
+        )
+        self.n_rounds = n_rounds
+        self.zoom = zoom
+        self.top_k = top_k
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        _check_integer("n_rounds", self.n_rounds, 1)
+        _check_real("zoom", self.zoom, 0.0, 1.0)
+        _check_integer("top_k", self.top_k, 1)
+
+    def _make_strategy(self, space, rng, n_iter):
+        return CoarseToFineStrategy(
+            space,
+            History(space),
+            rng,
+            n_iter,
+            n_rounds=self.n_rounds,
+            zoom=self.zoom,
+            top_k=self.top_k,
+        )
+
+    @property
+    def regions_(self) -> list[dict]:
+        """The box of each round started, in the user's units."""
+        return self._started().regions

@@ -1,0 +1,255 @@
+"""What every strategy shares: the batch it proposes and the history it reads.
+
+A strategy proposes canonical points of the unit cube (:meth:`Strategy.ask`)
+and is told their scores (:meth:`Strategy.tell`); it knows nothing of
+scikit-learn. The loop asks for ``n`` points, has them evaluated, tells the
+scores back (NaN for a failure), and repeats.
+
+Notation: ``D`` cube dimensions, ``m`` points in a batch, ``n`` candidates
+told so far.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sk_hpsearch.space._space import SearchSpace
+
+__all__ = ["Batch", "History", "Strategy"]
+
+
+@dataclass
+class Batch:
+    """Points proposed together, evaluated together.
+
+    Attributes
+    ----------
+    X : ndarray of shape (m, D)
+        Canonical cube points.
+    columns : dict of str to list
+        Extra result columns, one value per point (``step``, ``round``, ...).
+    resource : float or None
+        The training budget of every point of the batch, or None without
+        learning-curve budgets.
+    ids : list of int or None
+        Indices in the history of the candidates a budgeted batch trains
+        again with a larger budget (a promotion); None for new candidates.
+    """
+
+    X: np.ndarray
+    columns: dict = field(default_factory=dict)
+    resource: float | None = None
+    ids: list | None = None
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+    @property
+    def is_new(self) -> bool:
+        """Whether the batch holds new candidates (not promotions)."""
+        return self.ids is None
+
+
+class History:
+    """The candidates told so far, in the cube, with their scores.
+
+    Parameters
+    ----------
+    space : SearchSpace
+
+    Attributes
+    ----------
+    X : ndarray of shape (n, D)
+        Canonical points told, in order.
+    scores : ndarray of shape (n,)
+        Their scores, NaN where the evaluation failed.
+    pending : ndarray of shape (p, D)
+        Points asked for but not told yet (never proposed again).
+    """
+
+    def __init__(self, space: SearchSpace):
+        self.space = space
+        self.X = np.empty((0, space.n_dims))
+        self.scores = np.empty(0)
+        self.pending = np.empty((0, space.n_dims))
+        self._seen: set = set()
+
+    def __len__(self) -> int:
+        return len(self.scores)
+
+    @property
+    def n_remaining(self) -> float:
+        """How many distinct candidates the space still has."""
+        return self.space.size - len(self._seen)
+
+    @property
+    def excluded(self) -> np.ndarray:
+        """Points a proposal must avoid: those told and those pending."""
+        if not len(self.pending):
+            return self.X
+        return np.vstack([self.X, self.pending])
+
+    def is_new(self, X: np.ndarray) -> np.ndarray:
+        """Which rows of canonical ``X`` were never asked for nor repeated.
+
+        Returns
+        -------
+        ndarray of shape (m,), dtype bool
+            True for the first occurrence of each unseen point.
+        """
+        seen = set(self._seen)
+        keep = []
+        for key in self.space.keys(X):
+            keep.append(key not in seen)
+            seen.add(key)
+        return np.array(keep, dtype=bool)
+
+    def draw_new(
+        self, sampler: Callable[[int], np.ndarray], n: int, max_rounds: int = 20
+    ) -> np.ndarray:
+        """Up to ``n`` new distinct canonical points from ``sampler``.
+
+        Parameters
+        ----------
+        sampler : callable
+            ``sampler(m)`` returns ``m`` canonical points.
+        n : int
+            How many points are wanted.
+        max_rounds : int, default=20
+            How many batches to draw before giving up (a small or exhausted
+            region then returns fewer than ``n`` points).
+
+        Returns
+        -------
+        ndarray of shape (m, D), m <= n
+        """
+        out = np.empty((0, self.space.n_dims))
+        for _ in range(max_rounds):
+            if len(out) >= n:
+                break
+            batch = sampler(2 * (n - len(out)))
+            both = np.vstack([out, batch])
+            keep = self.is_new(both)
+            out = both[keep]
+        return out[:n]
+
+    def reserve(self, X: np.ndarray) -> None:
+        """Mark points as asked for: pending until told, never proposed again."""
+        self.pending = np.vstack([self.pending, X])
+        self._seen.update(self.space.keys(X))
+
+    def record(self, X: np.ndarray, scores: np.ndarray) -> None:
+        """Append evaluated points and their scores (no longer pending)."""
+        self.X = np.vstack([self.X, X])
+        self.scores = np.concatenate([self.scores, np.asarray(scores, dtype=float)])
+        self._seen.update(self.space.keys(X))
+        if len(self.pending):
+            told = set(self.space.keys(X))
+            keep = [key not in told for key in self.space.keys(self.pending)]
+            self.pending = self.pending[np.array(keep, dtype=bool)]
+
+    def model_data(self) -> tuple[np.ndarray, np.ndarray]:
+        """The points and scores a surrogate model should fit: all of them.
+
+        Returns
+        -------
+        X : ndarray of shape (n, D)
+        scores : ndarray of shape (n,)
+        """
+        return self.X, self.scores
+
+    def best_index(self) -> int | None:
+        """Index of the best finite score, or None if none is finite."""
+        finite = np.isfinite(self.scores)
+        if not finite.any():
+            return None
+        return int(np.argmax(np.where(finite, self.scores, -np.inf)))
+
+    def top(self, k: int) -> np.ndarray:
+        """Indices of the ``k`` best finite scores, best first."""
+        finite = np.flatnonzero(np.isfinite(self.scores))
+        order = finite[np.argsort(-self.scores[finite], kind="stable")]
+        return order[:k]
+
+
+class Strategy(ABC):
+    """An algorithm that proposes points of the cube from the scores told.
+
+    Parameters
+    ----------
+    space : SearchSpace
+    history : History
+        The record the strategy reads and :meth:`tell` writes; a budget
+        wrapper shares it with the strategy it wraps.
+    rng : RandomState
+        The one random generator of the search.
+    n_iter : int
+        The number of candidates the strategy plans for (coarse-to-fine's
+        rounds and the GP's closing exploitation depend on it).
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        history: History,
+        rng: np.random.RandomState,
+        n_iter: int,
+    ):
+        self.space = space
+        self.history = history
+        self.rng = rng
+        self.n_iter = n_iter
+
+    def ask(self, n: int) -> Batch | None:
+        """Up to ``n`` new canonical points, or None when none can be found.
+
+        The points of a new batch are pending in the history until told: a
+        later ``ask`` never proposes them again.
+
+        Parameters
+        ----------
+        n : int
+            The most points wanted (``n >= 1``).
+
+        Returns
+        -------
+        Batch or None
+        """
+        batch = self._ask(n)
+        if batch is None or not len(batch):
+            return None
+        if batch.is_new:
+            self.history.reserve(batch.X)
+        return batch
+
+    @abstractmethod
+    def _ask(self, n: int) -> Batch | None:
+        """The proposal itself: up to ``n`` points (see :meth:`ask`)."""
+
+    @abstractmethod
+    def batch_size(self) -> int:
+        """How many points the strategy would propose together next."""
+
+    def tell(self, batch: Batch, scores: np.ndarray) -> None:
+        """Record the scores of ``batch`` (NaN where the evaluation failed).
+
+        Parameters
+        ----------
+        batch : Batch
+            As returned by :meth:`ask`.
+        scores : ndarray of shape (m,)
+        """
+        self.history.record(batch.X, scores)
+
+    def drain(self) -> Batch | None:
+        """Work still owed once no new candidate is wanted (budgets), or None."""
+        return None
+
+    @property
+    def n_candidates(self) -> int:
+        """Candidates told so far."""
+        return len(self.history)

@@ -1,0 +1,139 @@
+"""Coarse-to-fine random search as a strategy: sample everywhere, then zoom in."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+
+from sk_hpsearch.space._space import SearchSpace
+from sk_hpsearch.strategies._base import Batch, History, Strategy
+from sk_hpsearch.strategies._zoom import Region, zoom
+
+__all__ = ["CoarseToFineStrategy", "round_sizes"]
+
+
+class CoarseToFineStrategy(Strategy):
+    """Rounds of random candidates, each in a box around the best so far.
+
+    Parameters
+    ----------
+    space, history, rng, n_iter
+        As in :class:`Strategy`.
+    n_rounds : int
+        Number of rounds; ``n_iter`` is split evenly between them (earlier
+        rounds get the remainder).
+    zoom : float
+        Factor in (0, 1) by which the box side shrinks (TuRBO's
+        success/failure rule, see :meth:`_next_region`).
+    top_k : int
+        How many of the best candidates shape the next box.
+    design : ndarray of shape (k, D), default=None
+        Canonical points to evaluate as the first (and only) round instead
+        of random ones (a whole grid of lists, in ``ParameterGrid`` order).
+
+    Attributes
+    ----------
+    regions : list of dict
+        One dict per round that sampled: ``{"round", "n_candidates", "width",
+        "params"}`` (see ``CoarseToFineSearchCV.regions_``).
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        history: History,
+        rng: np.random.RandomState,
+        n_iter: int,
+        *,
+        n_rounds: int,
+        zoom: float,
+        top_k: int,
+        design: np.ndarray | None = None,
+    ):
+        super().__init__(space, history, rng, n_iter)
+        self.zoom = zoom
+        self.top_k = top_k
+        self.sizes = round_sizes(n_iter, n_rounds) if design is None else [len(design)]
+        self._design = design
+        self.regions: list[dict] = []
+        self._whole = self._region = Region.whole(space)
+        self._round = 0  # rounds started
+        self._best_before: int | None = None
+        self._planned = np.empty((0, space.n_dims))
+
+    def batch_size(self) -> int:
+        """The rest of the current round, or the whole next one."""
+        if len(self._planned) or self._round >= len(self.sizes):
+            return max(1, len(self._planned))
+        return self.sizes[self._round]
+
+    def _ask(self, n: int) -> Batch | None:
+        while not len(self._planned):
+            if self._round >= len(self.sizes):
+                return None
+            self._start_round()
+        X, self._planned = self._planned[:n], self._planned[n:]
+        return Batch(X, {"round": [self._round] * len(X)})
+
+    def _start_round(self) -> None:
+        """Draw the candidates of the next round in its box."""
+        r, size = self._round, self.sizes[self._round]
+        self._round += 1
+        if r > 0:
+            improved = self.history.best_index() != self._best_before
+            self._region = self._next_region(self._region, improved)
+        sample = partial(self._region.sample, self.space, self.rng)
+        X = (
+            self.history.draw_new(sample, size)
+            if self._design is None
+            else self._design
+        )
+        if len(X) < size:  # the box ran out of distinct candidates
+            whole = partial(self._whole.sample, self.space, self.rng)
+            X = np.vstack([X, self.history.draw_new(whole, size - len(X))])
+        if len(X):
+            self.regions.append(
+                {
+                    "round": r + 1,
+                    "n_candidates": len(X),
+                    **self._region.describe(self.space),
+                }
+            )
+        self._best_before = self.history.best_index()
+        self._planned = X
+
+    def _next_region(self, region: Region, improved: bool) -> Region:
+        """Apply the success/failure rule to the side, then zoom on the best."""
+        history = self.history
+        best = history.best_index()
+        if best is None:
+            return Region.whole(self.space)
+        if region.width == 1.0:
+            width = self.zoom
+        elif not improved:
+            width = region.width * self.zoom
+        elif region.contains_on_edge(self.space, history.X[best]):
+            width = min(1.0, region.width / self.zoom)
+        else:
+            width = region.width
+        return zoom(
+            self.space, history.X, history.scores, width=width, top_k=self.top_k
+        )
+
+
+def round_sizes(total: int, n_rounds: int) -> list[int]:
+    """Split ``total`` candidates over at most ``n_rounds`` non-empty rounds.
+
+    Earlier rounds get the remainder.
+
+    Examples
+    --------
+    >>> round_sizes(10, 3)
+    [4, 3, 3]
+    >>> round_sizes(2, 3)
+    [1, 1]
+    """
+    n = min(n_rounds, total)
+    base, extra = divmod(total, n)
+    return [base + (i < extra) for i in range(n)]
