@@ -7,10 +7,18 @@ have their own helpers in :mod:`sk_hpsearch.skorch` (importing
 ``sk_hpsearch`` never imports torch).
 """
 
+from sk_hpsearch.inspection._importance import ParamImportances, param_importances
 from sk_hpsearch.inspection._learning_curves import (
     history_scorer,
     learning_curve_scorers,
     plot_learning_curves,
+)
+from sk_hpsearch.inspection._plots import (
+    plot_convergence,
+    plot_importances,
+    plot_param_map,
+    plot_parameters,
+    plot_search,
 )
 from sk_hpsearch.search._bayes import GPBayesSearchCV
 from sk_hpsearch.search._coarse_to_fine import CoarseToFineSearchCV
@@ -21,8 +29,15 @@ __all__ = [
     "GPBayesSearchCV",
     "LogUniform",
     "OneMinusLogUniform",
+    "ParamImportances",
     "history_scorer",
     "learning_curve_scorers",
+    "param_importances",
+    "plot_convergence",
+    "plot_importances",
     "plot_learning_curves",
+    "plot_param_map",
+    "plot_parameters",
+    "plot_search",
 ]
 __version__ = "0.1.0"

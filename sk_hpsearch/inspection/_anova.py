@@ -40,6 +40,7 @@ from sk_hpsearch.space._space import INACTIVE
 
 __all__ = [
     "Decomposition",
+    "activate",
     "Surrogate",
     "decompose",
     "fit_surrogate",
@@ -64,20 +65,26 @@ class Surrogate:
     gp : GaussianProcess
     warping : ScoreWarping
     record : SearchRecord
+    score_range : tuple of float
+        The lowest and highest finite score fitted on.
     """
 
     gp: GaussianProcess
     warping: ScoreWarping
     record: SearchRecord
+    score_range: tuple[float, float]
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """Predicted score (the back-transformed posterior mean) at ``X`` (m, D)."""
+        """Predicted score at ``X`` (m, D): the back-transformed posterior mean.
+
+        Clipped to the range of the scores the model was fitted on: the
+        inverse warping can explode where the model extrapolates.
+        """
         gp = self.gp
-        mean = (
-            matern52(np.asarray(X, float), gp.X, gp.params, gp.is_categorical)
-            @ gp.alpha
-        )
-        return self.warping.to_scores(mean, np.zeros_like(mean))[0]
+        X = np.asarray(X, dtype=float)
+        mean = matern52(X, gp.X, gp.params, gp.is_categorical) @ gp.alpha
+        scores = self.warping.to_scores(mean, np.zeros_like(mean))[0]
+        return np.clip(scores, *self.score_range)
 
     def average(self, X: np.ndarray) -> tuple[float, float]:
         """Mean predicted score over the rows of ``X`` (m, D), and its std.
@@ -148,7 +155,9 @@ def fit_surrogate(
     )
     if len(rows) > MAX_FIT_POINTS:
         gp = GaussianProcess(X, warping.targets, is_categorical, gp.params)
-    return Surrogate(gp, warping, record)
+    finite = scores[np.isfinite(scores)]
+    score_range = (float(finite.min()), float(finite.max())) if len(finite) else (0, 0)
+    return Surrogate(gp, warping, record, score_range)
 
 
 def uniform_base(record: SearchRecord, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -164,7 +173,7 @@ def _snap(column: Column, u: np.ndarray) -> np.ndarray:
     return np.asarray(column.dim.snap(np.asarray(u, dtype=float)), dtype=float)
 
 
-def _activate(record: SearchRecord, X: np.ndarray) -> np.ndarray:
+def activate(record: SearchRecord, X: np.ndarray) -> np.ndarray:
     """Inactive columns of each row (other dicts' blocks) set to ``INACTIVE``."""
     space = record.space
     if space.n_subspaces == 1:
@@ -236,7 +245,7 @@ def main_effect(
 ) -> np.ndarray:
     """``E[f | x_j = u]`` (G,) for the grid ``values`` over the ``base`` points."""
     X = _with_values(base, [column.index], np.asarray(values)[:, None])
-    predicted = surrogate.predict(_activate(surrogate.record, X))
+    predicted = surrogate.predict(activate(surrogate.record, X))
     return predicted.reshape(len(values), len(base)).mean(axis=1)
 
 
@@ -251,7 +260,7 @@ def pair_effect(
     a, b = values
     pairs = np.column_stack([np.repeat(a, len(b)), np.tile(b, len(a))])
     X = _with_values(base, [first.index, second.index], pairs)
-    predicted = surrogate.predict(_activate(surrogate.record, X))
+    predicted = surrogate.predict(activate(surrogate.record, X))
     return predicted.reshape(len(a), len(b), len(base)).mean(axis=2)
 
 
@@ -283,7 +292,7 @@ def decompose(
     Decomposition
     """
     record = surrogate.record
-    total = float(np.var(surrogate.predict(_activate(record, base))))
+    total = float(np.var(surrogate.predict(activate(record, base))))
     main = np.zeros(len(record.columns))
     if total > 0:
         for column in record.columns:

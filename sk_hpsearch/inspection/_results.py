@@ -27,7 +27,7 @@ import numpy as np
 
 from sk_hpsearch.space._space import SearchSpace, _CategoricalDimension, _Dimension
 
-__all__ = ["Column", "SearchRecord", "read_search"]
+__all__ = ["Column", "SearchRecord", "metric_of", "read_search"]
 
 MIN_ROWS = 10
 """With budgets, ``n_resources="auto"`` keeps the largest budget with at least
@@ -168,7 +168,8 @@ def _columns(space: SearchSpace) -> list[Column]:
     return columns
 
 
-def _metric(search, scoring: str | None) -> str:
+def metric_of(search, scoring: str | None) -> str:
+    """The metric read: ``scoring``, else the refit metric, else the only one."""
     results = search.cv_results_
     if scoring is not None:
         if f"mean_test_{scoring}" not in results:
@@ -195,7 +196,7 @@ def _budget_rows(results, n_resources, n_dims: int) -> tuple[np.ndarray, float |
     """The rows of one budget level, and that level."""
     n = len(results["params"])
     if "n_resources" not in results:
-        if n_resources not in (None, "auto"):
+        if n_resources not in (None, "auto", "max"):
             raise ValueError(
                 f"The search has no budgets (no n_resources column); got "
                 f"n_resources={n_resources!r}."
@@ -255,7 +256,7 @@ def read_search(
         )
     space = SearchSpace(_ordered(_distributions(search, param_distributions)))
     results = search.cv_results_
-    metric = _metric(search, scoring)
+    metric = metric_of(search, scoring)
     rows, level = _budget_rows(results, n_resources, space.n_dims)
     params = [results["params"][i] for i in rows]
     try:
