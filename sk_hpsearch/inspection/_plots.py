@@ -431,10 +431,12 @@ def plot_param_map(
     points = _scatter(ax, record, [first, second], rng, cmap="viridis")
     if points is not None:
         ax.figure.colorbar(points, ax=ax, label=record.metric)
+    boxes = 0
     for r, region in enumerate(getattr(search, "regions_", None) or []):
         box = _region_box(region, first, second)
         if box is None:
             continue
+        boxes += 1
         from matplotlib.patches import Rectangle
 
         x0, x1, y0, y1 = box
@@ -451,7 +453,7 @@ def plot_param_map(
         )
     set_scale(ax, first, "x")
     set_scale(ax, second, "y")
-    if ax.patches:
+    if boxes:
         ax.legend(loc="best", fontsize="small")
     return ax
 
