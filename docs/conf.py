@@ -27,6 +27,10 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.mathjax",  # only references a URL: builds offline
     "numpydoc",
+    # Figures of the user guide, drawn from real runs at build time.
+    "matplotlib.sphinxext.plot_directive",
+    # examples/ as a gallery: plot_*.py files run at build time.
+    "sphinx_gallery.gen_gallery",
 ]
 # No sphinx.ext.intersphinx: the build machines have no network.
 
@@ -41,7 +45,7 @@ else:
 OPTIONAL_PAGES = [name for name in ("benchmarks",) if (HERE / f"{name}.md").exists()]
 
 root_doc = "index"
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py"]
 nitpicky = False
 
 # The API page chooses what to show; numpydoc's member tables would repeat
@@ -51,13 +55,35 @@ numpydoc_class_members_toctree = False
 autodoc_typehints = "none"  # the numpydoc Parameters sections give the types
 autodoc_member_order = "bysource"
 
-html_theme = "alabaster"
+html_theme = "pydata_sphinx_theme"
 html_title = f"sk_hpsearch {release}"
 html_theme_options = {
-    "description": "Scale-aware hyperparameter search for scikit-learn",
-    "fixed_sidebar": True,
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
 }
+html_sidebars = {"index": []}
 pygments_style = "sphinx"
+
+# The plot directive: headless, PNG only, no links to the scripts.
+plot_formats = [("png", 90)]
+plot_html_show_formats = False
+plot_html_show_source_link = False
+plot_rcparams = {"figure.figsize": (7, 4), "figure.autolayout": True}
+
+# Only examples/plot_*.py run at build time (a few seconds each); the others
+# (quickstart.py, skorch_mlp.py take minutes) are shown with their code and
+# run by the tests (tests/test_readme.py, tests/test_skorch.py).
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "matplotlib_animations": False,
+    "reset_modules": ("matplotlib",),
+    "image_scrapers": ("matplotlib",),
+    "show_memory": False,
+}
 
 # Docstrings inherited from scikit-learn (``fit``, and the property summaries
 # that numpydoc puts under Attributes) use roles that resolve only inside

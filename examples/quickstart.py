@@ -1,4 +1,5 @@
 """Quickstart: tune an SVC on the digits dataset, on the right scale.
+==================================================================
 
 ``C`` and ``gamma`` act multiplicatively, so both are sampled log-uniformly.
 The same budget (``n_iter`` candidates, 3-fold CV, the same ``random_state``)

@@ -1,4 +1,5 @@
 """Tune a PyTorch MLP on digits through skorch: three searches, one budget.
+========================================================================
 
 The network's hyperparameters are sampled on their natural scales: the
 learning rate log-uniformly, the momentum so that ``log10(1 - beta)`` is

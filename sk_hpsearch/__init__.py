@@ -8,10 +8,18 @@ their own helpers in :mod:`sk_hpsearch.skorch` (importing ``sk_hpsearch``
 never imports torch).
 """
 
+from sk_hpsearch.inspection._importance import ParamImportances, param_importances
 from sk_hpsearch.inspection._learning_curves import (
     history_scorer,
     learning_curve_scorers,
     plot_learning_curves,
+)
+from sk_hpsearch.inspection._plots import (
+    plot_convergence,
+    plot_importances,
+    plot_param_map,
+    plot_parameters,
+    plot_search,
 )
 from sk_hpsearch.loop._callbacks import NoImprovementStopper, TargetScoreStopper
 from sk_hpsearch.loop._state import SearchState
@@ -28,10 +36,17 @@ __all__ = [
     "LogUniform",
     "NoImprovementStopper",
     "OneMinusLogUniform",
+    "ParamImportances",
     "SearchState",
     "TargetScoreStopper",
     "history_scorer",
     "learning_curve_scorers",
+    "param_importances",
+    "plot_convergence",
+    "plot_importances",
     "plot_learning_curves",
+    "plot_param_map",
+    "plot_parameters",
+    "plot_search",
 ]
 __version__ = "0.1.0"
