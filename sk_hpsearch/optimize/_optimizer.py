@@ -158,7 +158,10 @@ class BaseOptimizer(ABC):
         columns: dict[str, list] = {}
         for row, key in enumerate(strategy.space.keys(X)):
             batch, index = self._asked.pop(key, (None, None))
-            for name, values in (batch.columns if batch is not None else {}).items():
+            if batch is None:
+                continue
+            X[row] = batch.X[index]  # the point as asked, not re-encoded
+            for name, values in batch.columns.items():
                 columns.setdefault(name, [None] * len(X))[row] = values[index]
         batch = Batch(X, columns)
         strategy.tell(batch, scores)

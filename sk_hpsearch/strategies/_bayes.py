@@ -97,22 +97,31 @@ class BayesStrategy(Strategy):
         return self._step(n)
 
     def _step(self, q: int) -> Batch | None:
-        """One step of Bayesian optimisation: up to ``q`` points from the GP."""
+        """One step of Bayesian optimisation: up to ``q`` points from the GP.
+
+        With nothing told yet (an optimiser asked past its initial design
+        before telling), or when the model finds nothing new, the points come
+        from the prior.
+        """
         self.step += 1
         n_told = len(self.history)
-        restart = n_told < 5 * (self.space.n_dims + 2) or self.step % RESTART_EVERY == 0
-        final = n_told >= self.n_iter - math.ceil(FINAL_SHARE * self.n_iter)
-        X, acq, mean, std, self.gp_params = _propose(
-            self.space,
-            self.history,
-            q,
-            self.gp_params,
-            restart,
-            "ucb" if final else self.acq_func,
-            0.0 if final else self.ucb_beta,
-            self.rng,
-        )
-        if not len(X):  # the model found nothing new: fall back to the prior
+        X = np.empty((0, self.space.n_dims))
+        if len(self.history.model_data()[0]):
+            restart = (
+                n_told < 5 * (self.space.n_dims + 2) or self.step % RESTART_EVERY == 0
+            )
+            final = n_told >= self.n_iter - math.ceil(FINAL_SHARE * self.n_iter)
+            X, acq, mean, std, self.gp_params = _propose(
+                self.space,
+                self.history,
+                q,
+                self.gp_params,
+                restart,
+                "ucb" if final else self.acq_func,
+                0.0 if final else self.ucb_beta,
+                self.rng,
+            )
+        if not len(X):
             X = self.history.draw_new(lambda m: self.space.sample(m, self.rng), q)
             acq = mean = std = np.full(len(X), math.nan)
         values = ([self.step] * len(X), [False] * len(X), acq, mean, std)

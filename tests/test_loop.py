@@ -1,0 +1,322 @@
+"""The one search loop: stop reasons, callbacks, the time box, progress.
+
+The loop itself is tested with a fake clock (no timed assertions); the
+searches are tested end to end with the function classifier.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+from scipy import stats
+from sklearn.exceptions import FitFailedWarning
+from sklearn.model_selection import ParameterGrid, RandomizedSearchCV
+from sklearn.utils._param_validation import InvalidParameterError
+
+import sk_hpsearch
+from sk_hpsearch import (
+    CoarseToFineSearchCV,
+    GPBayesSearchCV,
+    LogUniform,
+    NoImprovementStopper,
+    SearchState,
+    TargetScoreStopper,
+)
+from sk_hpsearch.loop import _loop
+from sk_hpsearch.loop._loop import SearchLoop
+from sk_hpsearch.space._space import SearchSpace
+from sk_hpsearch.strategies._base import History
+from sk_hpsearch.strategies._coarse_to_fine import CoarseToFineStrategy
+
+from ._fakes import BudgetClassifier, FunctionClassifier, classification_data
+
+SEARCHES = [CoarseToFineSearchCV, GPBayesSearchCV]
+SPACE = {
+    "alpha": LogUniform(1e-4, 1e2),
+    "beta": stats.uniform(0, 1),
+    "kind": list("abc"),
+}
+
+
+def search(cls, space=SPACE, **kwargs):
+    kwargs = {"n_iter": 8, "cv": 3, "random_state": 0, **kwargs}
+    X, y = classification_data()
+    return cls(FunctionClassifier(), space, **kwargs).fit(X, y)
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+def test_a_full_search_stops_at_n_iter(cls):
+    s = search(cls)
+    assert s.stop_reason_ == "n_iter"
+    assert len(s.cv_results_["params"]) == 8
+    assert s.search_time_ > 0
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+def test_a_small_space_is_exhausted(cls):
+    with pytest.warns(UserWarning, match="only 3 distinct candidates"):
+        s = search(cls, {"kind": list("abc"), "beta": [0.3]}, n_iter=5)
+    assert s.stop_reason_ == "exhausted"
+    assert len(s.cv_results_["params"]) == 3
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+def test_a_target_score_stops_the_search(cls):
+    # Scores are -f <= 0; -1.5 is reached early, far before 30 candidates.
+    s = search(cls, n_iter=30, callbacks=TargetScoreStopper(-1.5))
+    assert s.stop_reason_ == "callback"
+    n = len(s.cv_results_["params"])
+    assert n < 30
+    assert s.best_score_ >= -1.5
+    # It stopped after the first batch that reached the target.
+    reached = np.maximum.accumulate(s.cv_results_["mean_test_score"]) >= -1.5
+    assert reached[-1]
+    batch_column = "round" if cls is CoarseToFineSearchCV else "step"
+    batches = s.cv_results_[batch_column]
+    assert not reached[batches != batches[-1]].any()
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+def test_callbacks_see_a_read_only_state_after_every_batch(cls):
+    states = []
+
+    def record(state):
+        states.append(state)
+        return False
+
+    s = search(cls, callbacks=[record])
+    assert all(isinstance(state, SearchState) for state in states)
+    assert [st.n_batches for st in states] == list(range(1, len(states) + 1))
+    last = states[-1]
+    assert last.n_candidates == last.n_iter == 8
+    np.testing.assert_array_equal(last.scores, s.cv_results_["mean_test_score"])
+    assert last.best_params == s.best_params_
+    assert last.params == list(s.cv_results_["params"])
+    with pytest.raises(ValueError, match="read-only"):
+        last.scores[0] = 1.0
+
+
+def test_no_improvement_stops_after_patience_candidates():
+    stop = NoImprovementStopper(patience=3)
+    history = History(SearchSpace({"a": stats.uniform(0, 1)}))
+
+    def state(scores):
+        history.scores = np.array(scores, dtype=float)
+        return SearchState(history, n_iter=99, n_batches=1, elapsed=0.0)
+
+    assert not stop(state([0.1, 0.5, 0.4, 0.3]))  # three since 0.5, not more
+    assert stop(state([0.1, 0.5, 0.4, 0.3, 0.5]))  # a tie is no improvement
+    assert not stop(state([0.1, 0.5, 0.4, 0.3, 0.6]))
+    assert not NoImprovementStopper(3, min_delta=0.05)(state([0.5, 0.1, 0.1, 0.56]))
+    assert NoImprovementStopper(3, min_delta=0.1)(state([0.5, 0.1, 0.1, 0.56]))
+    assert stop(state([np.nan] * 4))  # nothing succeeded in 3 candidates
+    assert not stop(state([np.nan, np.nan, np.nan, 0.2]))
+
+
+@pytest.mark.parametrize("patience", [0, 2.5, True, "3"])
+def test_no_improvement_rejects_a_bad_patience(patience):
+    with pytest.raises(ValueError, match=re.escape(f"got {patience!r}")):
+        NoImprovementStopper(patience)
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+def test_no_improvement_stopper_in_a_search(cls):
+    s = search(cls, n_iter=60, callbacks=NoImprovementStopper(patience=10))
+    scores = s.cv_results_["mean_test_score"]
+    if s.stop_reason_ == "callback":
+        best_at = int(np.argmax(scores))
+        assert len(scores) - 1 - best_at >= 10
+    else:
+        assert s.stop_reason_ == "n_iter"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "match"),
+    [
+        ("max_time", -1.0, "max_time"),
+        ("max_time", "1h", "max_time"),
+        ("callbacks", "stop", "callbacks"),
+        ("callbacks", [TargetScoreStopper(0), 3], "callbacks must be callables"),
+    ],
+)
+def test_bad_loop_options_are_clear_errors(name, value, match):
+    with pytest.raises((ValueError, InvalidParameterError), match=match):
+        search(CoarseToFineSearchCV, **{name: value})
+
+
+class _FakeClock:
+    """``time.monotonic`` advanced by the evaluations, one second a candidate."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.mark.parametrize(("max_time", "expected"), [(5.5, 5), (6.0, 6), (0.5, 1)])
+def test_the_time_box_skips_a_batch_predicted_to_overrun(
+    monkeypatch, max_time, expected
+):
+    clock = _FakeClock()
+    monkeypatch.setattr(_loop.time, "monotonic", clock)
+    space = SearchSpace({"a": stats.uniform(0, 1)})
+    strategy = CoarseToFineStrategy(
+        space,
+        History(space),
+        np.random.RandomState(0),
+        20,
+        n_rounds=20,
+        zoom=0.5,
+        top_k=3,
+    )
+
+    def evaluate(batch):
+        clock.now += len(batch)
+        return np.zeros(len(batch))
+
+    loop = SearchLoop(strategy, evaluate, n_iter=20, max_time=max_time)
+    assert loop.run() == "max_time"
+    # One-candidate batches of one second: the batch that would end after
+    # max_time is not started, and the first always runs.
+    assert len(strategy.history) == expected
+    assert loop.elapsed == expected
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+def test_max_time_ends_a_search_with_the_candidates_completed(cls):
+    s = search(cls, n_iter=50, max_time=1e-9)
+    assert s.stop_reason_ == "max_time"
+    first_batch = 17 if cls is CoarseToFineSearchCV else 5  # round 1, or the design
+    assert len(s.cv_results_["params"]) == first_batch  # the first batch only
+    assert hasattr(s, "best_estimator_")
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+def test_verbose_prints_one_line_per_batch(cls, capsys):
+    s = search(cls, n_iter=6, verbose=1)
+    lines = [
+        line for line in capsys.readouterr().out.splitlines() if line.startswith("[")
+    ]
+    batch_column = "round" if cls is CoarseToFineSearchCV else "step"
+    assert len(lines) == len(np.unique(s.cv_results_[batch_column]))
+    assert lines[-1].startswith(f"[{cls.__name__}] 6/6 candidates; best ")
+    best = s.best_params_
+    assert f"kind: '{best['kind']}'" in lines[-1]
+    assert f"alpha: {best['alpha']:.4g}" in lines[-1]
+    assert re.search(r"; \d+\.\d s$", lines[-1])
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+def test_a_budgeted_search_drains_to_the_full_budget_after_a_stop(cls):
+    X, y = classification_data()
+    s = cls(
+        BudgetClassifier(),
+        SPACE,
+        n_iter=20,
+        cv=3,
+        random_state=0,
+        resource="n_steps",
+        min_resources=1,
+        callbacks=TargetScoreStopper(-3.0),
+    ).fit(X, y)
+    assert s.stop_reason_ == "callback"
+    assert s.cv_results_["n_resources"][s.best_index_] == 27
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+def test_a_space_of_lists_is_searched_in_grid_order(cls):
+    space = [{"kind": list("abc"), "beta": [0.1, 0.3]}, {"kind": ["b"], "alpha": [1.0]}]
+    X, y = classification_data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # n_iter > the grid's size
+        ours = cls(FunctionClassifier(), space, n_iter=10, cv=3).fit(X, y)
+        theirs = RandomizedSearchCV(FunctionClassifier(), space, n_iter=10, cv=3)
+        theirs.fit(X, y)
+    assert list(ours.cv_results_["params"]) == list(ParameterGrid(space))
+    assert list(ours.cv_results_["params"]) == list(theirs.cv_results_["params"])
+    for key in ("mean_test_score", "rank_test_score"):
+        np.testing.assert_array_equal(ours.cv_results_[key], theirs.cv_results_[key])
+    assert ours.best_index_ == theirs.best_index_
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+def test_the_non_finite_scores_warning_comes_once_per_search(cls):
+    X, y = classification_data()
+    space = {**SPACE, "fail": [False, True]}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cls(FunctionClassifier(), space, n_iter=12, cv=3, random_state=0).fit(X, y)
+    non_finite = [w for w in caught if "test scores are non-finite" in str(w.message)]
+    assert len(non_finite) == 1
+    assert any(issubclass(w.category, FitFailedWarning) for w in caught)
+
+
+def test_the_loop_layers_are_public_where_users_need_them():
+    for name in ("SearchState", "TargetScoreStopper", "NoImprovementStopper"):
+        assert name in sk_hpsearch.__all__
+
+
+class _Recorder:
+    """A scikit-learn ``FitCallback`` that records task ends (and may stop)."""
+
+    def __init__(self, stop_after_batches=None):
+        self.stop_after_batches = stop_after_batches
+        self.ended: list[str] = []
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context):
+        self.ended.append(context.task_name)
+        n_batches = self.ended.count("batch")
+        return context.task_name == "batch" and n_batches == self.stop_after_batches
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+def test_scikit_learn_callbacks_see_every_candidate_and_split(cls):
+    pytest.importorskip("sklearn.callback")
+    X, y = classification_data()
+    ours, theirs = _Recorder(), _Recorder()
+    s = cls(FunctionClassifier(), SPACE, n_iter=8, cv=3, random_state=0)
+    s.set_callbacks(ours).fit(X, y)
+    r = RandomizedSearchCV(FunctionClassifier(), SPACE, n_iter=8, cv=3)
+    r.set_callbacks(theirs).fit(X, y)
+    name = "candidate-split-evaluation"
+    assert ours.ended.count(name) == theirs.ended.count(name) == 8 * 3
+    batch_column = "round" if cls is CoarseToFineSearchCV else "step"
+    n_batches = len(np.unique(s.cv_results_[batch_column]))
+    assert ours.ended.count("batch") == n_batches > 1
+    assert ours.ended.count("search") == 1
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+def test_a_scikit_learn_callback_returning_true_stops_the_search(cls):
+    pytest.importorskip("sklearn.callback")
+    X, y = classification_data()
+    s = cls(FunctionClassifier(), SPACE, n_iter=30, cv=3, random_state=0)
+    s.set_callbacks(_Recorder(stop_after_batches=2)).fit(X, y)
+    assert s.stop_reason_ == "callback"
+    batch_column = "round" if cls is CoarseToFineSearchCV else "step"
+    assert len(np.unique(s.cv_results_[batch_column])) == 2
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+def test_scikit_learn_progress_bar_runs(cls):
+    pytest.importorskip("sklearn.callback")
+    pytest.importorskip("rich")
+    from sklearn.callback import ProgressBar
+
+    X, y = classification_data()
+    s = cls(FunctionClassifier(), SPACE, n_iter=6, cv=3, random_state=0)
+    s.set_callbacks(ProgressBar()).fit(X, y)
+    assert s.stop_reason_ == "n_iter"
