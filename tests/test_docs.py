@@ -51,6 +51,7 @@ class Snippet:
     skip: bool = False
     plot: bool = False  # the inline code of a ``.. plot::`` directive
     nofigs: bool = False  # a plot directive that draws no figure
+    context: str | None = None  # a plot directive's :context: (None: absent)
 
 
 def _block_end(lines: list[str], start: int, indent: int) -> int:
@@ -72,9 +73,18 @@ def extract_snippets(text: str) -> list[Snippet]:
     while i < len(lines):
         match = _DIRECTIVE.match(lines[i])
         if match and match["name"] in (*_CODE_DIRECTIVES, "plot"):
-            start, options = i + 1, {}
-            while start < len(lines) and (option := _OPTION.match(lines[start])):
-                options[option["name"]] = option["value"]
+            start, options, name = i + 1, {}, None
+            # Options run to the first blank line; a value may go on over
+            # more deeply indented lines (a plot's :caption:, say).
+            while start < len(lines) and lines[start].strip():
+                option = _OPTION.match(lines[start])
+                if option:
+                    name = option["name"]
+                    options[name] = option["value"]
+                elif name is None:
+                    break
+                else:
+                    options[name] += " " + lines[start].strip()
                 start += 1
             end = _block_end(lines, start, len(match["indent"]))
             while start < end and not lines[start].strip():
@@ -94,6 +104,7 @@ def extract_snippets(text: str) -> list[Snippet]:
                         start + 1,
                         plot=True,
                         nofigs="nofigs" in options,
+                        context=options.get("context"),
                     )
                 )
             elif match["arg"].strip() in _PYTHON:
@@ -156,7 +167,9 @@ def _figures(snippet: Snippet, where: str) -> Iterator[None]:
 
 def run_snippets(name: str, snippets: list[Snippet]) -> None:
     """Run ``snippets`` in order in one namespace; fail on the first error."""
-    namespace: dict = {"__name__": f"docs_{Path(name).stem}"}
+    module = f"docs_{Path(name).stem}"
+    namespace: dict = {"__name__": module}
+    plot_namespace: dict | None = None
     parser = doctest.DocTestParser()
     runner = doctest.DocTestRunner(optionflags=OPTIONFLAGS)
     for snippet in snippets:
@@ -164,9 +177,19 @@ def run_snippets(name: str, snippets: list[Snippet]) -> None:
             continue
         where = f"{name}, line {snippet.lineno}"
         if snippet.kind == "code":
+            scope = namespace
+            if snippet.plot:  # as the plot directive runs it: apart from the
+                # code blocks, in a namespace of its own unless :context:
+                # keeps one from plot to plot (``reset`` starts it afresh).
+                if snippet.context is None:
+                    scope = {"__name__": module}
+                else:
+                    if plot_namespace is None or "reset" in snippet.context:
+                        plot_namespace = {"__name__": module}
+                    scope = plot_namespace
             with _figures(snippet, where):
                 try:
-                    exec(compile(snippet.source, where, "exec"), namespace)
+                    exec(compile(snippet.source, where, "exec"), scope)
                 except Exception as exc:
                     what = "plot directive" if snippet.plot else "code block"
                     raise AssertionError(f"The {what} at {where} failed.") from exc
@@ -237,14 +260,17 @@ def test_extract_snippets():
 
         .. plot::
            :include-source: false
+           :caption: A caption that goes on
+              over two lines.
 
+           x, y = 1, 2
            import matplotlib.pyplot as plt
            plt.plot([x, y])
 
         .. plot::
            :nofigs:
 
-           z = x + y
+           z = 3
         """
     )
     snippets = extract_snippets(text)
@@ -252,13 +278,31 @@ def test_extract_snippets():
         ("code", True, 7, False, False),
         ("code", False, 11, False, False),
         ("doctest", False, 21, False, False),
-        ("code", False, 27, True, False),
-        ("code", False, 33, True, True),
+        ("code", False, 29, True, False),
+        ("code", False, 36, True, True),
     ]
     assert snippets[1].source == "x = 1\nif x:\n    y = 2\n"
     assert snippets[2].source == ">>> x + y\n3\n"
-    assert snippets[3].source == "import matplotlib.pyplot as plt\nplt.plot([x, y])\n"
-    run_snippets("page.rst", snippets)  # shares x and y between the blocks
+    assert (
+        snippets[3].source
+        == "x, y = 1, 2\nimport matplotlib.pyplot as plt\nplt.plot([x, y])\n"
+    )
+    run_snippets("page.rst", snippets)  # shares x and y between the code blocks
+
+
+def test_plot_directives_have_their_own_namespace():
+    pytest.importorskip("matplotlib")
+    draw = "import matplotlib.pyplot as plt\nplt.plot([0, 1])\n"
+    shared = [
+        Snippet("code", "a = 1\n", 1),
+        Snippet("code", "b = 2\n" + draw, 2, plot=True, context="reset"),
+        Snippet("code", "assert b == 2\n" + draw, 3, plot=True, context=""),
+        Snippet("code", "assert 'b' not in dir()\n" + draw, 4, plot=True),
+        Snippet("code", "assert a == 1 and 'b' not in dir()\n", 5),
+    ]
+    run_snippets("page.rst", shared)
+    with pytest.raises(AssertionError, match=r"plot directive at page\.rst, line 2"):
+        run_snippets("page.rst", [shared[0], Snippet("code", "a\n", 2, plot=True)])
 
 
 def test_a_plot_directive_must_draw():
