@@ -5,8 +5,10 @@ would paste it: every ``.. code-block:: python`` block is executed and every
 doctest block (``>>>`` lines) is checked against its printed output. A code
 block with ``:class: no-test`` is only shown (it needs a cluster, say). The
 inline code of every ``.. plot::`` directive (the figures drawn at build
-time) runs too, headless, and must draw a figure unless it has ``:nofigs:``:
-a broken figure fails here, not only in the Sphinx build. Pages whose code
+time) runs too, as the directive runs it (in a namespace of its own, or the
+one that ``:context:`` keeps from plot to plot), headless, and must draw a
+figure unless it has ``:nofigs:``: a broken figure fails here, not only in
+the Sphinx build. Pages whose code
 imports an optional dependency that is missing (matplotlib, for a page with
 figures) are skipped.
 
