@@ -320,3 +320,55 @@ def test_scikit_learn_progress_bar_runs(cls):
     s = cls(FunctionClassifier(), SPACE, n_iter=6, cv=3, random_state=0)
     s.set_callbacks(ProgressBar()).fit(X, y)
     assert s.stop_reason_ == "n_iter"
+
+
+class _Sleepy(FunctionClassifier):
+    """Each fit sleeps: a fit-dominated search."""
+
+    def fit(self, X, y, sample_weight=None):
+        import time
+
+        time.sleep(0.3)
+        return super().fit(X, y)
+
+
+def test_the_time_box_foresees_a_sequential_step_after_a_parallel_design():
+    # 8 candidates x 2 folds fit at once on 16 threads: 0.3 s per candidate
+    # looks like 0.04 s; the next step of one candidate takes 0.3 s again.
+    X, y = classification_data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from joblib import parallel_config
+
+        with parallel_config(backend="threading"):
+            s = GPBayesSearchCV(
+                _Sleepy(),
+                SPACE,
+                n_iter=20,
+                n_initial_points=8,
+                cv=2,
+                n_jobs=16,
+                random_state=0,
+                max_time=0.5,
+            ).fit(X, y)
+    assert s.stop_reason_ == "max_time"
+    assert len(s.cv_results_["params"]) == 8
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+def test_a_time_box_before_the_full_budget_says_so(cls):
+    X, y = classification_data()
+    search = cls(
+        BudgetClassifier(),
+        SPACE,
+        n_iter=20,
+        cv=3,
+        random_state=0,
+        resource="n_steps",
+        min_resources=1,
+        max_time=1e-9,
+    )
+    with pytest.warns(UserWarning, match="No candidate reached the full budget"):
+        search.fit(X, y)
+    assert search.stop_reason_ == "max_time"
+    assert search.best_params_["n_steps"] == search.cv_results_["n_resources"].max()

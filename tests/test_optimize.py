@@ -234,3 +234,82 @@ def test_the_loop_is_the_searches_loop():
     import sk_hpsearch.optimize._optimizer as module
 
     assert module.SearchLoop is SearchLoop
+
+
+@pytest.mark.parametrize(
+    "cls",
+    [
+        (BayesianOptimizer, GPBayesSearchCV),
+        (CoarseToFineOptimizer, CoarseToFineSearchCV),
+    ],
+)
+@pytest.mark.parametrize(
+    "space",
+    [
+        {"alpha": [0.5, 1.0, 2.0], "kind": ["a", "b"]},
+        [{"kind": ["a", "c"], "beta": [0.1, 0.3]}, {"kind": ["b"]}],
+    ],
+    ids=["dict", "list-of-dicts"],
+)
+def test_a_space_of_lists_is_proposed_in_grid_order_as_the_searches_do(cls, space):
+    opt_cls, search_cls = cls
+    X, y = classification_data()
+    search = search_cls(FunctionClassifier(), space, n_iter=6, cv=3, random_state=0)
+    search.fit(X, y)
+    opt = opt_cls(space, n_iter=6, random_state=0)
+    assert opt.ask(6) == list(search.cv_results_["params"])
+
+
+def test_an_optimiser_beyond_its_space_warns_and_is_exhausted():
+    opt = CoarseToFineOptimizer({"kind": list("ab"), "beta": [0.3]}, n_iter=5)
+    with pytest.warns(UserWarning, match="only 2 distinct candidates"):
+        opt.maximize(lambda kind, beta: objective(0.01, beta, kind))
+    assert opt.stop_reason_ == "exhausted"
+    assert opt.ask() == []
+
+
+@pytest.mark.parametrize("cls", [BayesianOptimizer, CoarseToFineOptimizer])
+def test_a_candidate_told_from_outside_is_never_asked(cls):
+    space = {"x": stats.randint(0, 6)}
+    opt = cls(space, n_iter=6, random_state=0)
+    first = opt.ask()[0]
+    planned = [p for p in cls(space, n_iter=6, random_state=0).ask(6) if p != first]
+    opt.tell({"x": planned[0]["x"]}, 0.5)  # a point the plan had for later
+    opt.tell(first, 0.1)
+    later = []
+    while asked := opt.ask(4):
+        later.extend(p["x"] for p in asked)
+    assert planned[0]["x"] not in later and first["x"] not in later
+    assert sorted(later) == sorted({0, 1, 2, 3, 4, 5} - {first["x"], planned[0]["x"]})
+
+
+@pytest.mark.parametrize("cls", [BayesianOptimizer, CoarseToFineOptimizer])
+def test_a_stopped_maximize_leaves_nothing_reserved(cls):
+    space = {"x": stats.randint(0, 8)}
+    opt = cls(space, n_iter=8, random_state=0, max_time=1e-9)
+    opt.maximize(lambda x: -abs(x - 3))
+    assert opt.stop_reason_ == "max_time"
+    opt.set_params(max_time=None).maximize(lambda x: -abs(x - 3))
+    assert opt.stop_reason_ == "exhausted"
+    assert sorted(p["x"] for p in opt.results_["params"]) == list(range(8))
+
+
+def test_coarse_to_fine_goes_on_past_its_plan():
+    opt = CoarseToFineOptimizer(SPACE, n_iter=6, n_rounds=2, random_state=0)
+    opt.maximize(objective)
+    opt.maximize(objective, n_iter=3)
+    assert len(opt.results_["params"]) == 9
+    assert list(opt.results_["round"][-3:]) == [3, 3, 3]
+
+
+def test_optimisers_are_scikit_learn_objects():
+    from sklearn.base import clone
+
+    opt = BayesianOptimizer(SPACE, n_iter=7, random_state=0, acq_func="ei")
+    assert repr(opt).startswith("BayesianOptimizer(")
+    assert "acq_func='ei'" in repr(opt)
+    opt.maximize(objective, n_iter=5)
+    fresh = clone(opt)
+    assert fresh.get_params().keys() == opt.get_params().keys()
+    assert (fresh.n_iter, fresh.acq_func, fresh.random_state) == (7, "ei", 0)
+    assert fresh.ask(5) == opt.results_["params"][:5]  # same seed, from scratch

@@ -55,6 +55,11 @@ class SearchLoop:
     on_told : callable, default=None
         ``on_told(batch, scores)`` after the strategy was told a batch (an
         optimiser's results table).
+    predict_seconds : callable, default=None
+        ``predict_seconds(batch) -> float or None``: the evaluation's own
+        forecast of a batch's duration (the searches' from their fit times
+        and workers). The time box takes the larger of it and the wall time
+        per candidate and unit of budget observed so far.
 
     Attributes
     ----------
@@ -78,6 +83,7 @@ class SearchLoop:
         owner: str = "search",
         stop_requested: Callable[[], bool] | None = None,
         on_told: Callable[[Batch, np.ndarray], None] | None = None,
+        predict_seconds: Callable[[Batch], float | None] | None = None,
     ):
         self.strategy = strategy
         self.evaluate = evaluate
@@ -88,6 +94,8 @@ class SearchLoop:
         self.owner = owner
         self.stop_requested = stop_requested
         self.on_told = on_told
+        self.predict_seconds = predict_seconds
+        self._in_flight: Batch | None = None
         self.stop_reason: str | None = None
         self.elapsed = 0.0
         self.n_batches = 0
@@ -109,6 +117,8 @@ class SearchLoop:
             reason = self._search()
             self._drain()
         except KeyboardInterrupt:
+            if self._in_flight is not None:
+                self.strategy.cancel(self._in_flight)
             if self.n_batches == 0:
                 raise
             reason = "interrupted"
@@ -127,10 +137,10 @@ class SearchLoop:
         strategy = self.strategy
         while True:
             remaining = self.n_iter - strategy.n_candidates
-            if remaining <= 0:
-                return "n_iter"
             if strategy.history.n_remaining <= 0:
                 return "exhausted"
+            if remaining <= 0:
+                return "n_iter"
             if self._over_time(self._last_ask):
                 return "max_time"
             asked = time.monotonic()
@@ -139,24 +149,32 @@ class SearchLoop:
             if batch is None:
                 return "exhausted"
             if self._over_time(self._predicted_seconds(batch)):
+                strategy.cancel(batch)
                 return "max_time"
             if self._run_batch(batch):
                 return "callback"
 
     def _drain(self) -> None:
-        """Work the strategy still owes (budget promotions), within the time box."""
+        """Work the strategy still owes (budget promotions), within the time box.
+
+        The callbacks are not asked again: they already stopped the search,
+        or it ended; this only lets the best candidate reach the full budget.
+        """
         while (batch := self.strategy.drain()) is not None:
             if self._over_time(self._predicted_seconds(batch)):
+                self.strategy.cancel(batch)
                 return
-            self._run_batch(batch)
+            self._run_batch(batch, callbacks=False)
 
-    def _run_batch(self, batch: Batch) -> bool:
+    def _run_batch(self, batch: Batch, callbacks: bool = True) -> bool:
         """Evaluate and tell one batch, then run the hooks; whether to stop."""
         started = time.monotonic()
+        self._in_flight = batch
         scores = np.asarray(self.evaluate(batch), dtype=float)
         self._eval_seconds += time.monotonic() - started
         self._eval_cost += _cost(batch)
         self.strategy.tell(batch, scores)
+        self._in_flight = None
         if self.on_told is not None:
             self.on_told(batch, scores)
         self.n_batches += 1
@@ -168,16 +186,20 @@ class SearchLoop:
         )
         if self.verbose >= 1:
             print(format_progress(self.owner, state), flush=True)
+        if not callbacks:
+            return False
         stop = [bool(callback(state)) for callback in self.callbacks]
         if self.stop_requested is not None and self.stop_requested():
             stop.append(True)
         return any(stop)
 
     def _predicted_seconds(self, batch: Batch) -> float:
-        """Evaluation seconds of ``batch`` at the rate observed so far."""
-        if self._eval_cost == 0:
-            return 0.0
-        return self._eval_seconds / self._eval_cost * _cost(batch)
+        """Evaluation seconds of ``batch``: the larger of the two forecasts."""
+        observed = 0.0
+        if self._eval_cost:
+            observed = self._eval_seconds / self._eval_cost * _cost(batch)
+        own = self.predict_seconds(batch) if self.predict_seconds else None
+        return observed if own is None else max(observed, own)
 
     def _over_time(self, seconds: float) -> bool:
         """Whether ``seconds`` more would end after ``max_time``."""

@@ -16,12 +16,19 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 
 import numpy as np
+from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
 from sk_hpsearch.loop._callbacks import check_callbacks
 from sk_hpsearch.loop._loop import SearchLoop
 from sk_hpsearch.space._space import SearchSpace
-from sk_hpsearch.strategies._base import Batch, History, Strategy
+from sk_hpsearch.strategies._base import (
+    Batch,
+    History,
+    Strategy,
+    grid_design,
+    planned_n_iter,
+)
 from sk_hpsearch.strategies._bayes import BayesStrategy
 from sk_hpsearch.strategies._coarse_to_fine import CoarseToFineStrategy
 
@@ -43,12 +50,14 @@ def _check_real(name: str, value, low: float, high: float | None = None) -> None
         raise ValueError(f"{name} must be a number {bounds}; got {name}={value!r}.")
 
 
-class BaseOptimizer(ABC):
+class BaseOptimizer(BaseEstimator, ABC):
     """Ask/tell over a space of parameter distributions (shared machinery).
 
     Subclasses set their algorithm options and build their strategy in
     :meth:`_make_strategy`; everything else (the space, the history, the
-    random generator, the results table, the loop) is here.
+    random generator, the results table, the loop) is here. As scikit-learn
+    objects, optimisers have ``get_params``, ``set_params``, a ``repr`` of
+    their arguments, and ``clone`` gives a fresh one with the same options.
     """
 
     def __init__(
@@ -71,9 +80,17 @@ class BaseOptimizer(ABC):
 
     @abstractmethod
     def _make_strategy(
-        self, space: SearchSpace, rng: np.random.RandomState, n_iter: int
+        self,
+        space: SearchSpace,
+        rng: np.random.RandomState,
+        n_iter: int,
+        design: np.ndarray | None,
     ) -> Strategy:
-        """The optimiser's strategy over ``space`` planned for ``n_iter``."""
+        """The optimiser's strategy over ``space`` planned for ``n_iter``.
+
+        ``design`` is the grid of an all-lists space that ``n_iter`` covers
+        (see :func:`grid_design`), evaluated first, as the searches do.
+        """
 
     def _check_params(self) -> None:
         """Validate the common options (the subclass adds its own)."""
@@ -87,9 +104,10 @@ class BaseOptimizer(ABC):
         if self._strategy is None:
             self._check_params()
             space = SearchSpace(self.param_distributions)
-            n_iter = int(min(self.n_iter, space.size))
+            n_iter = planned_n_iter(space, self.n_iter)
             rng = check_random_state(self.random_state)
-            self._strategy = self._make_strategy(space, rng, n_iter)
+            design = grid_design(self.param_distributions, space, n_iter)
+            self._strategy = self._make_strategy(space, rng, n_iter, design)
             self._asked: dict[tuple, tuple[Batch, int]] = {}
             self._rows: list[dict] = []
         return self._strategy
@@ -180,7 +198,9 @@ class BaseOptimizer(ABC):
             evaluations completed (``stop_reason_ == "interrupted"``).
         n_iter : int, default=None
             Candidates to evaluate in this call; None: the rest of the
-            optimiser's ``n_iter``.
+            optimiser's ``n_iter``. Beyond its plan, the GP goes on with its
+            closing exploitation and coarse-to-fine with more rounds of the
+            last round's size.
 
         Returns
         -------
@@ -404,19 +424,17 @@ class BayesianOptimizer(BaseOptimizer):
                 f"ucb_beta must be a number >= 0; got ucb_beta={self.ucb_beta!r}."
             )
 
-    def _make_strategy(self, space, rng, n_iter):
-        n_initial = self.n_initial_points
-        if n_initial == "auto":
-            n_initial = max(5, space.n_dims + 1)
+    def _make_strategy(self, space, rng, n_iter, design):
         return BayesStrategy(
             space,
             History(space),
             rng,
             n_iter,
-            n_initial=n_initial,
+            n_initial=self.n_initial_points,
             acq_func=self.acq_func,
             n_points=self.n_points,
             ucb_beta=self.ucb_beta,
+            design=design,
         )
 
 
@@ -520,7 +538,7 @@ class CoarseToFineOptimizer(BaseOptimizer):
         _check_real("zoom", self.zoom, 0.0, 1.0)
         _check_integer("top_k", self.top_k, 1)
 
-    def _make_strategy(self, space, rng, n_iter):
+    def _make_strategy(self, space, rng, n_iter, design):
         return CoarseToFineStrategy(
             space,
             History(space),
@@ -529,6 +547,7 @@ class CoarseToFineOptimizer(BaseOptimizer):
             n_rounds=self.n_rounds,
             zoom=self.zoom,
             top_k=self.top_k,
+            design=design,
         )
 
     @property

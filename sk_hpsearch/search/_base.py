@@ -15,7 +15,7 @@ import warnings
 from abc import abstractmethod
 
 import numpy as np
-from sklearn.model_selection import ParameterGrid
+from joblib import effective_n_jobs
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -34,7 +34,11 @@ from sk_hpsearch.search._evaluator import (
     optimised_metric,
 )
 from sk_hpsearch.space._space import SearchSpace
-from sk_hpsearch.strategies._base import History, Strategy
+from sk_hpsearch.strategies._base import (
+    History,
+    Strategy,
+    planned_n_iter,
+)
 from sk_hpsearch.strategies._budget import Budgeted, BudgetedHistory, budget_ladder
 
 __all__ = ["BaseSpaceSearchCV"]
@@ -127,7 +131,7 @@ class BaseSpaceSearchCV(BaseSearchCV):
             )
         callbacks = check_callbacks(self.callbacks)
         rng = check_random_state(self.random_state)
-        n_iter = self._budget(space)
+        n_iter = planned_n_iter(space, self.n_iter)
         ladder = None if self.resource is None else self._ladder(space)
         history = (
             History(space) if ladder is None else BudgetedHistory(space, len(ladder))
@@ -135,6 +139,7 @@ class BaseSpaceSearchCV(BaseSearchCV):
         strategy = self._make_strategy(space, history, rng, n_iter)
         if ladder is not None:
             strategy = Budgeted(strategy, ladder, self.reduction_factor)
+            self.n_resources_ = ladder
         context = None
         if callback_ctx is not None:
             context = callback_ctx.subcontext(
@@ -149,6 +154,7 @@ class BaseSpaceSearchCV(BaseSearchCV):
             context=context,
             owner=self,
             n_splits=search_n_splits(self),
+            n_workers=effective_n_jobs(self.n_jobs),
         )
         loop = SearchLoop(
             strategy,
@@ -159,12 +165,11 @@ class BaseSpaceSearchCV(BaseSearchCV):
             verbose=self.verbose,
             owner=type(self).__name__,
             stop_requested=lambda: evaluator.stop_requested,
+            predict_seconds=evaluator.predict_seconds,
         )
         with defer_all_fits_failed(self.error_score, owner=self):
             reason = loop.run()
-        self.stop_reason_ = (
-            "exhausted" if reason == "n_iter" and n_iter < self.n_iter else reason
-        )
+        self.stop_reason_ = reason
         self.search_time_ = loop.elapsed
         self._store_strategy(strategy)
         if context is not None:
@@ -182,22 +187,6 @@ class BaseSpaceSearchCV(BaseSearchCV):
 
     def _store_strategy(self, strategy: Strategy) -> None:
         """Fitted attributes that come from the strategy (none by default)."""
-
-    def _grid_design(self, space: SearchSpace, n_iter: int) -> np.ndarray | None:
-        """A space made only of lists, all of it searched: ``ParameterGrid`` order.
-
-        ``RandomizedSearchCV`` evaluates such a space in grid order when
-        ``n_iter`` covers it, so ranks and ties then match its results.
-        """
-        distributions = self.param_distributions
-        if isinstance(distributions, dict):
-            distributions = [distributions]
-        all_lists = all(
-            not hasattr(v, "rvs") for d in distributions for v in d.values()
-        )
-        if not all_lists or n_iter < space.size:
-            return None
-        return space.snap(space.encode(list(ParameterGrid(distributions))))
 
     def _ladder(self, space: SearchSpace) -> list:
         """Validate the budget options and return the budgets to climb."""
@@ -236,19 +225,16 @@ class BaseSpaceSearchCV(BaseSearchCV):
     def _select_best_index(self, refit, refit_metric, results):
         """Pick the best among full-budget fits when a budget is used."""
         if self.resource is not None and not callable(refit):
-            best = best_full_budget_index(results, refit_metric)
+            best = best_full_budget_index(results, refit_metric, self.n_resources_[-1])
             if best is not None:
                 return best
-        return super()._select_best_index(refit, refit_metric, results)
-
-    def _budget(self, space: SearchSpace) -> int:
-        """``n_iter``, capped (with a warning) by the number of candidates."""
-        if space.size < self.n_iter:
+            best = super()._select_best_index(refit, refit_metric, results)
             warnings.warn(
-                f"The space has only {int(space.size)} distinct candidates, fewer "
-                f"than n_iter={self.n_iter}. Running {int(space.size)} iterations.",
+                "No candidate reached the full budget before the search stopped "
+                f"({self.stop_reason_}): the best is chosen among all budgets, "
+                f"with {self.resource}={results['n_resources'][best]!r}.",
                 UserWarning,
                 stacklevel=3,
             )
-            return int(space.size)
-        return self.n_iter
+            return best
+        return super()._select_best_index(refit, refit_metric, results)

@@ -11,7 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from sk_hpsearch._compat import search_n_splits
 from sk_hpsearch.search._base import BaseSpaceSearchCV
-from sk_hpsearch.space._space import SearchSpace
+from sk_hpsearch.strategies._base import grid_design
 from sk_hpsearch.strategies._bayes import BayesStrategy
 
 __all__ = ["GPBayesSearchCV"]
@@ -45,9 +45,9 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
         when the space has fewer distinct candidates (with a warning).
     scoring : str, callable, list, tuple or dict, default=None
         As in ``RandomizedSearchCV``. With several metrics the model follows
-        the metric named by ``refit``, which must then be a scorer's name
-        (``refit=False`` or a callable leaves nothing to optimise: a clear
-        error).
+        the metric named by ``refit``; with ``refit=False`` or a callable
+        ``refit``, the first metric of ``scoring`` (the first key a
+        callable multi-metric scorer returns).
     n_jobs : int, default=None
         Number of jobs to run in parallel: the candidates x folds of each
         step are fitted in parallel (see ``n_points``).
@@ -145,6 +145,9 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
         or ``"exhausted"`` (the space had no new candidate left).
     search_time_ : float
         Seconds the search loop ran (the refit excluded).
+    n_resources_ : list
+        Only with ``resource``: the budgets the candidates climb, smallest
+        first; the last is the full budget.
     best_estimator_ : estimator
         Estimator refitted on the whole data with the best parameters.
         Not available if ``refit=False``.
@@ -286,17 +289,12 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
             history,
             rng,
             n_iter,
-            n_initial=self._n_initial(space),
+            n_initial=self.n_initial_points,
             acq_func=self.acq_func,
             n_points=self._batch_size(),
             ucb_beta=self.ucb_beta,
-            design=self._grid_design(space, n_iter),
+            design=grid_design(self.param_distributions, space, n_iter),
         )
-
-    def _n_initial(self, space: SearchSpace) -> int:
-        if self.n_initial_points == "auto":
-            return max(5, space.n_dims + 1)
-        return self.n_initial_points
 
     def _batch_size(self) -> int:
         if self.n_points == "auto":

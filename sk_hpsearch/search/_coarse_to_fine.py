@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from sk_hpsearch.search._base import BaseSpaceSearchCV
+from sk_hpsearch.strategies._base import grid_design
 from sk_hpsearch.strategies._coarse_to_fine import CoarseToFineStrategy
 
 __all__ = ["CoarseToFineSearchCV"]
@@ -38,10 +39,10 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
         Total number of candidates evaluated, over all rounds. Fewer when the
         space has fewer distinct candidates (with a warning).
     scoring : str, callable, list, tuple or dict, default=None
-        As in ``RandomizedSearchCV``. With several metrics, the zoom follows
-        the metric named by ``refit``, which must then be a scorer's name
-        (``refit=False`` or a callable leaves nothing to optimise: a clear
-        error).
+        As in ``RandomizedSearchCV``. With several metrics the zoom follows
+        the metric named by ``refit``; with ``refit=False`` or a callable
+        ``refit``, the first metric of ``scoring`` (the first key a
+        callable multi-metric scorer returns).
     n_jobs : int, default=None
         Number of jobs to run in parallel: the candidates x folds of a round
         are fitted in parallel. ``None`` means 1 unless in a
@@ -124,6 +125,9 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
         or ``"exhausted"`` (the space had no new candidate left).
     search_time_ : float
         Seconds the search loop ran (the refit excluded).
+    n_resources_ : list
+        Only with ``resource``: the budgets the candidates climb, smallest
+        first; the last is the full budget.
     best_estimator_ : estimator
         Estimator refitted on the whole data with the best parameters.
         Not available if ``refit=False``.
@@ -258,7 +262,7 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
             n_rounds=self.n_rounds,
             zoom=self.zoom,
             top_k=self.top_k,
-            design=self._grid_design(space, n_iter),
+            design=grid_design(self.param_distributions, space, n_iter),
         )
 
     def _store_strategy(self, strategy):

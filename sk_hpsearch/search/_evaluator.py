@@ -8,6 +8,7 @@ scores, NaN where a fit failed.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable, Mapping
 
@@ -68,6 +69,9 @@ class Evaluator:
         The search, passed to the callbacks' hooks.
     n_splits : int
         Folds per candidate.
+    n_workers : int
+        Fits that run at once (``effective_n_jobs``), for the time box's
+        forecast.
 
     Attributes
     ----------
@@ -88,6 +92,7 @@ class Evaluator:
         context=None,
         owner=None,
         n_splits: int = 1,
+        n_workers: int = 1,
     ):
         self.space = space
         self._evaluate = evaluate_candidates
@@ -97,6 +102,7 @@ class Evaluator:
         self._context = context
         self._owner = owner
         self._n_splits = n_splits
+        self._n_workers = max(1, n_workers)
         self._warned_non_finite = False
         self._warning_registry: dict = {}  # "default" filters: once per search
         self.results: dict = {}
@@ -121,6 +127,24 @@ class Evaluator:
             stop = kwargs["callback_ctx"].call_on_fit_task_end(estimator=self._owner)
             self.stop_requested |= bool(stop)
         return self._last_scores(len(params))
+
+    def predict_seconds(self, batch: Batch) -> float | None:
+        """Seconds ``batch`` should take, from the fit and score times so far.
+
+        The mean time of a fit per unit of budget, times the batch's budget,
+        times the waves of ``n_workers`` parallel fits its candidates x
+        splits need. None before any result.
+        """
+        if not self.results:
+            return None
+        times = np.asarray(self.results["mean_fit_time"], dtype=float) + np.asarray(
+            self.results["mean_score_time"], dtype=float
+        )
+        budgets = np.asarray(self.results.get("n_resources", np.ones(len(times))))
+        per_unit = float(np.nansum(times) / np.sum(budgets.astype(float)))
+        waves = math.ceil(len(batch) * self._n_splits / self._n_workers)
+        resource = 1.0 if batch.resource is None else float(batch.resource)
+        return per_unit * resource * waves
 
     def _call_once_warning(self, params, more_results, kwargs) -> dict:
         """``evaluate_candidates``, with its non-finite-scores warning once.
@@ -175,11 +199,13 @@ class Evaluator:
         return next(key for key in results if key.startswith("mean_test_"))
 
 
-def best_full_budget_index(results: Mapping, metric: str) -> int | None:
-    """Index of the best finite score among full-budget rows, or None."""
+def best_full_budget_index(
+    results: Mapping, metric: str, full_budget: float
+) -> int | None:
+    """Index of the best finite score among ``full_budget`` rows, or None."""
     n_resources = np.asarray(results["n_resources"], dtype=float)
     scores = np.asarray(results[f"mean_test_{metric}"], dtype=float)
-    rows = np.flatnonzero((n_resources == n_resources.max()) & np.isfinite(scores))
+    rows = np.flatnonzero((n_resources == full_budget) & np.isfinite(scores))
     if not len(rows):
         return None
     return int(rows[np.argmax(scores[rows])])

@@ -11,6 +11,8 @@ told so far.
 
 from __future__ import annotations
 
+import itertools
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +21,7 @@ import numpy as np
 
 from sk_hpsearch.space._space import SearchSpace
 
-__all__ = ["Batch", "History", "Strategy"]
+__all__ = ["Batch", "History", "Strategy", "grid_design", "planned_n_iter"]
 
 
 @dataclass
@@ -52,6 +54,15 @@ class Batch:
     def is_new(self) -> bool:
         """Whether the batch holds new candidates (not promotions)."""
         return self.ids is None
+
+
+def _rows(batch: Batch, keep: np.ndarray) -> Batch:
+    """The rows ``keep`` (bool mask) of a batch of new points."""
+    columns = {
+        k: [v for v, kept in zip(vs, keep, strict=True) if kept]
+        for k, vs in batch.columns.items()
+    }
+    return Batch(batch.X[keep], columns, batch.resource)
 
 
 class History:
@@ -101,11 +112,11 @@ class History:
         ndarray of shape (m,), dtype bool
             True for the first occurrence of each unseen point.
         """
-        seen = set(self._seen)
+        earlier: set = set()
         keep = []
         for key in self.space.keys(X):
-            keep.append(key not in seen)
-            seen.add(key)
+            keep.append(key not in self._seen and key not in earlier)
+            earlier.add(key)
         return np.array(keep, dtype=bool)
 
     def draw_new(
@@ -141,6 +152,13 @@ class History:
         """Mark points as asked for: pending until told, never proposed again."""
         self.pending = np.vstack([self.pending, X])
         self._seen.update(self.space.keys(X))
+
+    def release(self, X: np.ndarray) -> None:
+        """Forget that pending points were asked for (their batch was cancelled)."""
+        released = set(self.space.keys(X))
+        keep = [key not in released for key in self.space.keys(self.pending)]
+        self.pending = self.pending[np.array(keep, dtype=bool)]
+        self._seen.difference_update(released)
 
     def record(self, X: np.ndarray, scores: np.ndarray) -> None:
         """Append evaluated points and their scores (no longer pending)."""
@@ -219,12 +237,29 @@ class Strategy(ABC):
         -------
         Batch or None
         """
-        batch = self._ask(n)
-        if batch is None or not len(batch):
-            return None
+        while (batch := self._ask(n)) is not None and len(batch):
+            if not batch.is_new:
+                return batch
+            # A point told from outside since it was planned is not asked again.
+            new = self.history.is_new(batch.X)
+            if new.any():
+                batch = batch if new.all() else _rows(batch, new)
+                self.history.reserve(batch.X)
+                return batch
+        return None
+
+    def cancel(self, batch: Batch) -> None:
+        """Take back a batch asked for but never evaluated.
+
+        Its points are no longer pending and may be proposed again.
+
+        Parameters
+        ----------
+        batch : Batch
+            As returned by :meth:`ask`.
+        """
         if batch.is_new:
-            self.history.reserve(batch.X)
-        return batch
+            self.history.release(batch.X)
 
     @abstractmethod
     def _ask(self, n: int) -> Batch | None:
@@ -253,3 +288,45 @@ class Strategy(ABC):
     def n_candidates(self) -> int:
         """Candidates told so far."""
         return len(self.history)
+
+
+def planned_n_iter(space: SearchSpace, n_iter: int) -> int:
+    """``n_iter``, capped (with a warning) by the number of candidates."""
+    if space.size < n_iter:
+        warnings.warn(
+            f"The space has only {int(space.size)} distinct candidates, fewer "
+            f"than n_iter={n_iter}. Running {int(space.size)} iterations.",
+            UserWarning,
+            stacklevel=4,
+        )
+        return int(space.size)
+    return n_iter
+
+
+def grid_design(param_distributions, space: SearchSpace, n_iter: int):
+    """A space made only of lists, all of it searched: its points in grid order.
+
+    scikit-learn's ``RandomizedSearchCV`` evaluates such a space in
+    ``ParameterGrid`` order (each dict's keys sorted, the last varying
+    fastest) when ``n_iter`` covers it, so ranks and ties then match its
+    results.
+
+    Returns
+    -------
+    ndarray of shape (size, D) or None
+        Canonical points, or None when the space has a distribution or
+        ``n_iter`` does not cover it.
+    """
+    dicts = param_distributions
+    if isinstance(dicts, dict):
+        dicts = [dicts]
+    if any(hasattr(v, "rvs") for d in dicts for v in d.values()) or n_iter < space.size:
+        return None
+    grid = []
+    for d in dicts:
+        keys = sorted(d)
+        grid.extend(
+            dict(zip(keys, values, strict=True))
+            for values in itertools.product(*(d[k] for k in keys))
+        )
+    return space.snap(space.encode(grid))

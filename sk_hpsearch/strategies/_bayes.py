@@ -42,8 +42,9 @@ class BayesStrategy(Strategy):
     ----------
     space, history, rng, n_iter
         As in :class:`Strategy`.
-    n_initial : int
-        Size of the initial design (capped by ``n_iter``).
+    n_initial : int or "auto"
+        Size of the initial design (capped by ``n_iter``); ``"auto"``:
+        ``max(5, D + 1)``.
     acq_func : {"logei", "ei", "ucb", "pi"}
         Acquisition function of the steps before the last
         ``ceil(FINAL_SHARE * n_iter)`` candidates, which maximise the
@@ -64,13 +65,15 @@ class BayesStrategy(Strategy):
         rng: np.random.RandomState,
         n_iter: int,
         *,
-        n_initial: int,
+        n_initial: int | str,
         acq_func: str,
         n_points: int,
         ucb_beta: float,
         design: np.ndarray | None = None,
     ):
         super().__init__(space, history, rng, n_iter)
+        if n_initial == "auto":
+            n_initial = max(5, space.n_dims + 1)
         self.n_initial = min(n_iter, n_initial if design is None else len(design))
         self.acq_func = acq_func
         self.n_points = n_points
@@ -95,6 +98,12 @@ class BayesStrategy(Strategy):
             values = ([0] * len(X), [True] * len(X), nan, nan, nan)
             return Batch(X, dict(zip(COLUMNS, values, strict=True)))
         return self._step(n)
+
+    def cancel(self, batch: Batch) -> None:
+        """Take back a batch; points of the initial design are asked again first."""
+        super().cancel(batch)
+        if batch.is_new and all(batch.columns.get("initial", [False])):
+            self._design = np.vstack([batch.X, self._design])
 
     def _step(self, q: int) -> Batch | None:
         """One step of Bayesian optimisation: up to ``q`` points from the GP.

@@ -180,6 +180,15 @@ class Budgeted(Strategy):
             ids = batch.ids
         self.history.record_rung(rung, ids, np.asarray(scores, dtype=float))
 
+    def cancel(self, batch: Batch) -> None:
+        """Take back a batch: new points to the wrapped strategy, or a promotion."""
+        if batch.is_new:
+            self.strategy.cancel(batch)
+            return
+        rung = self.ladder.index(batch.resource) - 1
+        self.history.promoted[rung].difference_update(batch.ids)
+        self._rung_to_check = min(self._rung_to_check, rung)
+
     def _owed_promotion(self) -> Batch | None:
         """The next rung's promotions owed after the last new batch, if any."""
         while self._rung_to_check < len(self.ladder) - 1:

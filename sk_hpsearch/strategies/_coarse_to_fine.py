@@ -71,10 +71,18 @@ class CoarseToFineStrategy(Strategy):
     def _ask(self, n: int) -> Batch | None:
         while not len(self._planned):
             if self._round >= len(self.sizes):
-                return None
+                if self.history.n_remaining <= 0:
+                    return None
+                self.sizes.append(self.sizes[-1])  # asked beyond the plan
             self._start_round()
         X, self._planned = self._planned[:n], self._planned[n:]
         return Batch(X, {"round": [self._round] * len(X)})
+
+    def cancel(self, batch: Batch) -> None:
+        """Take back a batch; its points are asked again first."""
+        super().cancel(batch)
+        if batch.is_new and batch.columns["round"][0] == self._round:
+            self._planned = np.vstack([batch.X, self._planned])
 
     def _start_round(self) -> None:
         """Draw the candidates of the next round in its box."""
