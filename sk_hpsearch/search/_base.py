@@ -11,6 +11,7 @@ the one loop with an :class:`Evaluator` over scikit-learn's
 from __future__ import annotations
 
 import numbers
+import os
 import warnings
 from abc import abstractmethod
 
@@ -23,6 +24,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sk_hpsearch._compat import defer_all_fits_failed, yields_constant_splits
 from sk_hpsearch.loop._callbacks import check_callbacks
 from sk_hpsearch.loop._loop import SearchLoop
+from sk_hpsearch.search._checkpoint import SearchCheckpoint
 from sk_hpsearch.search._evaluator import (
     Evaluator,
     best_full_budget_index,
@@ -60,6 +62,8 @@ class BaseSpaceSearchCV(BaseSearchCV):
         "reduction_factor": [Interval(numbers.Real, 1, None, closed="neither")],
         "max_time": [Interval(numbers.Real, 0, None, closed="neither"), None],
         "callbacks": [list, tuple, callable, None],
+        "checkpoint": [str, os.PathLike, None],
+        "checkpoint_mismatch": [StrOptions({"raise", "restart"})],
     }
 
     def __init__(
@@ -83,6 +87,8 @@ class BaseSpaceSearchCV(BaseSearchCV):
         reduction_factor=3,
         max_time=None,
         callbacks=None,
+        checkpoint=None,
+        checkpoint_mismatch="raise",
     ):
         self.param_distributions = param_distributions
         self.n_iter = n_iter
@@ -93,6 +99,8 @@ class BaseSpaceSearchCV(BaseSearchCV):
         self.reduction_factor = reduction_factor
         self.max_time = max_time
         self.callbacks = callbacks
+        self.checkpoint = checkpoint
+        self.checkpoint_mismatch = checkpoint_mismatch
         super().__init__(
             estimator=estimator,
             scoring=scoring,
@@ -145,15 +153,21 @@ class BaseSpaceSearchCV(BaseSearchCV):
             owner=self,
             n_splits=self.n_splits_,
         )
+        checkpoint = None
+        if self.checkpoint is not None:
+            checkpoint = SearchCheckpoint(
+                self, evaluate_candidates, space, strategy, evaluator
+            )
         loop = SearchLoop(
             strategy,
-            evaluator,
+            evaluator if checkpoint is None else checkpoint.evaluate,
             n_iter=n_iter,
             max_time=self.max_time,
             callbacks=callbacks,
             verbose=self.verbose,
             owner=type(self).__name__,
             stop_requested=lambda: evaluator.stop_requested,
+            on_told=None if checkpoint is None else checkpoint.on_told,
         )
         with defer_all_fits_failed(self.error_score, owner=self):
             reason = loop.run()
@@ -161,6 +175,8 @@ class BaseSpaceSearchCV(BaseSearchCV):
             "exhausted" if reason == "n_iter" and n_iter < self.n_iter else reason
         )
         self.search_time_ = loop.elapsed
+        self.checkpoint_path_ = None if checkpoint is None else checkpoint.path
+        self.n_resumed_ = 0 if checkpoint is None else checkpoint.n_replayed
         self._store_strategy(strategy)
         if context is not None:
             context.call_on_fit_task_end(estimator=self)

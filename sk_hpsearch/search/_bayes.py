@@ -249,6 +249,8 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
         reduction_factor=3,
         max_time=None,
         callbacks=None,
+        checkpoint=None,
+        checkpoint_mismatch="raise",
         n_initial_points="auto",
         acq_func="logei",
         n_points=1,
@@ -273,6 +275,8 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
             reduction_factor=reduction_factor,
             max_time=max_time,
             callbacks=callbacks,
+            checkpoint=checkpoint,
+            checkpoint_mismatch=checkpoint_mismatch,
         )
         self.n_initial_points = n_initial_points
         self.acq_func = acq_func

@@ -221,6 +221,8 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
         reduction_factor=3,
         max_time=None,
         callbacks=None,
+        checkpoint=None,
+        checkpoint_mismatch="raise",
         n_rounds=3,
         zoom=0.5,
         top_k=5,
@@ -244,6 +246,8 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
             reduction_factor=reduction_factor,
             max_time=max_time,
             callbacks=callbacks,
+            checkpoint=checkpoint,
+            checkpoint_mismatch=checkpoint_mismatch,
         )
         self.n_rounds = n_rounds
         self.zoom = zoom

@@ -85,6 +85,22 @@ class BayesStrategy(Strategy):
             return self.n_initial
         return len(self._design) or self.n_points
 
+    def state(self) -> dict:
+        """Step, initial design left and the GP hyperparameters (log scale)."""
+        gp = self.gp_params
+        return {
+            **super().state(),
+            "step": self.step,
+            "initial_left": None if self._design is None else len(self._design),
+            "gp_params": None
+            if gp is None
+            else {
+                "log_lengthscales": [float(v) for v in gp.log_lengthscales],
+                "log_signal_var": float(gp.log_signal_var),
+                "log_noise_var": float(gp.log_noise_var),
+            },
+        }
+
     def _ask(self, n: int) -> Batch | None:
         if self._design is None:
             sampler = sobol_sampler(self.space, self.rng)

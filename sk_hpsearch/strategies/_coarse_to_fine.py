@@ -68,6 +68,15 @@ class CoarseToFineStrategy(Strategy):
             return max(1, len(self._planned))
         return self.sizes[self._round]
 
+    def state(self) -> dict:
+        """Rounds started, the current box's side, candidates planned."""
+        return {
+            **super().state(),
+            "round": self._round,
+            "width": float(self._region.width),
+            "planned_left": len(self._planned),
+        }
+
     def _ask(self, n: int) -> Batch | None:
         while not len(self._planned):
             if self._round >= len(self.sizes):
