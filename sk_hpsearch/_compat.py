@@ -217,16 +217,18 @@ class FitReplay:
     checkpoint replays a batch, :func:`replay_fits` puts an instance there,
     so scikit-learn itself formats the journaled fits into ``cv_results_``
     (params, scores, ranks, extra columns) and nothing is refitted. An
-    instance holds plain data, so it pickles to loky workers. A call that is
-    not one of the batch's candidate x split pairs (another search fitting
-    on another thread meanwhile) runs the real ``_fit_and_score``.
+    instance holds plain data, so it pickles to loky workers. A candidate
+    without journaled fits, or a call that is not one of the batch's
+    candidate x split pairs (another search fitting on another thread
+    meanwhile), runs the real ``_fit_and_score``.
 
     Parameters
     ----------
     params : list of dict
         The batch's candidates.
-    outputs : list of list of dict
-        ``outputs[candidate][split]``: the dict ``_fit_and_score`` returned.
+    outputs : list of (list of dict or None)
+        ``outputs[candidate][split]``: the dict ``_fit_and_score`` returned;
+        None for a candidate to fit for real.
     """
 
     def __init__(self, params: list, outputs: list):
@@ -239,6 +241,7 @@ class FitReplay:
         ours = (
             candidate[1] == len(self.outputs)
             and 0 <= candidate[0] < len(self.outputs)
+            and self.outputs[candidate[0]] is not None
             and split[1] == len(self.outputs[candidate[0]])
             and 0 <= split[0] < split[1]
             and repr(kwargs.get("parameters")) == self.params[candidate[0]]
@@ -260,8 +263,9 @@ def replay_fits(params: list, outputs: list) -> Iterator[None]:
     ----------
     params : list of dict
         The candidates of the batch about to be evaluated.
-    outputs : list of list of dict
-        ``outputs[candidate][split]``: what their fits returned before.
+    outputs : list of (list of dict or None)
+        ``outputs[candidate][split]``: what their fits returned before; None
+        for a candidate to fit for real.
     """
     with _replay_lock:
         _sk_search._fit_and_score = FitReplay(params, outputs)

@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
+from scipy.stats import rankdata
 
 try:  # POSIX only; elsewhere appends are still atomic lines, without a lock
     import fcntl
@@ -46,6 +47,7 @@ __all__ = [
     "jsonable",
     "jsonable_params",
     "key_differences",
+    "load_checkpoint",
     "rng_state",
 ]
 
@@ -244,7 +246,9 @@ class Journal:
     Attributes
     ----------
     batches : list of dict
-        The batch records read by :meth:`open`, in order (batch 0, 1, ...).
+        The batch records read by :meth:`open`, by batch number (two
+        processes writing one file may have both written a number: file
+        order then).
     header : dict
         The header record read by :meth:`open`.
     """
@@ -311,13 +315,8 @@ class Journal:
             )
             return self.open()
         self.header = header
-        by_index: dict[int, dict] = {}
-        for record in records[1:]:
-            if record.get("kind") == "batch":
-                by_index.setdefault(int(record["batch"]), record)
-        self.batches = []
-        while len(self.batches) in by_index:
-            self.batches.append(by_index[len(self.batches)])
+        self.batches = [r for r in records[1:] if r.get("kind") == "batch"]
+        self.batches.sort(key=lambda r: int(r["batch"]))  # stable: file order
         return self.batches
 
     def _problem(self, header: dict) -> str | None:
@@ -356,3 +355,115 @@ class Journal:
                 os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def load_checkpoint(path) -> dict:
+    """A checkpoint's candidates as a ``cv_results_``-like dict, fitting nothing.
+
+    Reads a journal written by a search class or an optimiser (a finished or
+    a half-finished one; a torn last line is ignored) so that a search can
+    be inspected while it runs, or after it died.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The journal file (``checkpoint_path_`` of a fitted search).
+
+    Returns
+    -------
+    dict
+        For a search's journal: ``params``, ``param_<name>`` (masked
+        arrays), ``split<k>_test_<metric>``, ``mean_test_<metric>``,
+        ``std_test_<metric>``, ``rank_test_<metric>`` (and the train scores
+        when journaled), ``mean_fit_time``, ``std_fit_time``,
+        ``mean_score_time``, ``std_score_time``, the strategy's columns
+        (``step``, ``round``, ...), ``n_resources`` with budgets, and
+        ``batch`` (the batch each row came from). For an optimiser's
+        journal: ``params``, ``param_<name>``, ``score``, the strategy's
+        columns and ``batch``. Parameter values that are not JSON numbers,
+        strings or booleans appear as their ``repr``.
+    """
+    records = read_lines(os.fspath(path))
+    if not records or records[0].get("format") != FORMAT:
+        raise ValueError(f"{os.fspath(path)!r} is not an sk_hpsearch checkpoint.")
+    batches, seen = [], set()
+    for record in sorted(
+        (r for r in records[1:] if r.get("kind") == "batch"),
+        key=lambda r: int(r["batch"]),
+    ):
+        key = json.dumps([record["X"], record.get("resource"), record.get("ids")])
+        if key not in seen:  # a batch two processes both wrote counts once
+            seen.add(key)
+            batches.append(record)
+    out: dict = {"params": [p for b in batches for p in b["params"]]}
+    n = len(out["params"])
+    names = dict.fromkeys(k for p in out["params"] for k in p)
+    for name in names:
+        out[f"param_{name}"] = np.ma.MaskedArray(
+            np.array([p.get(name) for p in out["params"]], dtype=object),
+            mask=[name not in p for p in out["params"]],
+        )
+    if batches and "fits" in batches[0]:
+        fits = [candidate for b in batches for candidate in b["fits"]]
+        for part in ("test", "train"):
+            _score_columns(out, fits, part)
+        for what in ("fit_time", "score_time"):
+            times = np.array(
+                [[decode_floats(f[what]) for f in c] for c in fits], dtype=float
+            ).reshape(n, -1)
+            out[f"mean_{what}"] = times.mean(axis=1)
+            out[f"std_{what}"] = times.std(axis=1)
+    else:
+        out["score"] = np.array(
+            [s for b in batches for s in decode_floats(b["scores"])], dtype=float
+        )
+    columns = dict.fromkeys(k for b in batches for k in b.get("columns", {}))
+    for name in columns:
+        values = [
+            v
+            for b in batches
+            for v in b.get("columns", {}).get(name, [None] * len(b["params"]))
+        ]
+        out[name] = np.array(decode_floats(values))
+    if any(b.get("resource") is not None for b in batches):
+        out["n_resources"] = np.array(
+            [b.get("resource") for b in batches for _ in b["params"]]
+        )
+    out["batch"] = np.array([b["batch"] for b in batches for _ in b["params"]])
+    return out
+
+
+def _score_columns(out: dict, fits: list, part: str) -> None:
+    """``split<k>_<part>_<metric>``, mean, std (and rank for test scores)."""
+    key = f"{part}_scores"
+    if not fits or key not in fits[0][0]:
+        return
+    first = next((f[key] for c in fits for f in c if isinstance(f[key], dict)), None)
+    metrics = ["score"] if first is None else list(first)
+    for metric in metrics:
+        scores = np.array(
+            [
+                [
+                    decode_floats(
+                        f[key][metric] if isinstance(f[key], dict) else f[key]
+                    )
+                    for f in c
+                ]
+                for c in fits
+            ],
+            dtype=float,
+        )
+        for k in range(scores.shape[1]):
+            out[f"split{k}_{part}_{metric}"] = scores[:, k]
+        mean = scores.mean(axis=1)
+        out[f"mean_{part}_{metric}"] = mean
+        out[f"std_{part}_{metric}"] = scores.std(axis=1)
+        if part == "test":
+            filled = np.where(
+                np.isnan(mean),
+                np.nanmin(mean) - 1 if np.isfinite(mean).any() else 0,
+                mean,
+            )
+            out[f"rank_test_{metric}"] = rankdata(-filled, method="min").astype(
+                np.int32
+            )

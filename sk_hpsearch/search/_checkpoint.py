@@ -1,13 +1,14 @@
 """A search's checkpoint: journal every batch, replay the journal on resume.
 
-Resuming re-runs the search from its seed. Each batch the strategy asks for
-is compared with the journaled one (a difference is an error that says
-where); the journaled fits are handed to scikit-learn's own
+Resuming re-runs the search from its seed. The fits of every candidate the
+journal holds (at that budget) are handed to scikit-learn's own
 ``evaluate_candidates`` in place of real fits (:func:`_compat.replay_fits`),
 so ``cv_results_`` is built by scikit-learn exactly as in an uninterrupted
 run, the strategy is told the same scores and reaches the same state, and no
-completed fit runs again. The first batch not in the journal is fitted for
-real and appended.
+completed fit runs again; the others are fitted and journaled. While the
+search retraces the journal batch by batch, the random generator's state is
+checked after each one; where it departs (a longer ``n_iter``, a search
+stopped early whose budget promotions were drained), a warning says so.
 """
 
 from __future__ import annotations
@@ -142,87 +143,100 @@ class SearchCheckpoint:
             extra={"n_iter": search.n_iter, "n_splits": search.n_splits_},
         )
         self.records = self.journal.open()
+        self._pool: dict = {}  # (point key, budget) -> journaled fits
+        for record in self.records:
+            keys = space.keys(np.asarray(decode_floats(record["X"]), dtype=float))
+            for key, fits in zip(keys, record["fits"], strict=True):
+                self._pool.setdefault((key, record.get("resource")), fits)
+        self._next = 1 + max((int(r["batch"]) for r in self.records), default=-1)
         self.n_replayed = 0
         self._n_batches = 0  # batches evaluated in this fit
+        self._in_order = True  # every batch so far is the journaled one
         self._fits: list | None = None
+        self._new = False
 
     def evaluate(self, batch: Batch) -> np.ndarray:
-        """Replay ``batch`` from the journal if it is there, else fit it."""
-        k = self._n_batches
-        if k >= len(self.records):
+        """Fit ``batch``, its journaled candidates replayed, not refitted."""
+        self._follow(batch)
+        resource = _native(batch.resource)
+        found = [self._pool.get((key, resource)) for key in self.space.keys(batch.X)]
+        outputs = [None if f is None else [_decode_fit(x) for x in f] for f in found]
+        n_found = sum(f is not None for f in found)
+        if n_found:
+            params, _ = self.evaluator.candidates(batch)
+            with replay_fits(params, outputs):
+                scores = self.evaluator(batch)
+        else:
             scores = self.evaluator(batch)
-            self._fits = last_fit_outputs()
-            return scores
-        record = self.records[k]
-        self._check_batch(k, record, batch)
-        params, _ = self.evaluator.candidates(batch)
-        outputs = [
-            [_decode_fit(fit) for fit in candidate] for candidate in record["fits"]
-        ]
-        with replay_fits(params, outputs):
-            scores = self.evaluator(batch)
-        self.n_replayed += len(batch)
+        self.n_replayed += n_found
+        self._new = n_found < len(batch)
+        self._fits = last_fit_outputs()
         return scores
 
+    def _follow(self, batch: Batch) -> None:
+        """Check that the search retraces the journal; warn once if not."""
+        k = self._n_batches
+        if not self._in_order or k >= len(self.records):
+            self._in_order = False
+            return
+        record = self.records[k]
+        journaled = np.asarray(decode_floats(record["X"]), dtype=float)
+        if (
+            journaled.shape == batch.X.shape
+            and self.space.keys(journaled) == self.space.keys(batch.X)
+            and record.get("resource") == _native(batch.resource)
+            and record.get("ids") == batch.ids
+        ):
+            return
+        self._in_order = False
+        n_iter = self.journal.header.get("n_iter")
+        hint = ""
+        if n_iter is not None and n_iter != self.strategy.n_iter:
+            hint = f" (n_iter changed from {n_iter}, which changes the plan)"
+        warnings.warn(
+            f"Resuming from the checkpoint {self.path!r}, the search departs "
+            f"from the journal at batch {k}{hint}: from there on, candidates "
+            "are fitted unless the journal holds their fits.",
+            UserWarning,
+            stacklevel=4,
+        )
+
     def on_told(self, batch: Batch, scores: np.ndarray) -> None:
-        """After the strategy was told ``batch``: append it, or check its state."""
+        """After the strategy was told ``batch``: journal it, or check the state."""
         k = self._n_batches
         self._n_batches += 1
         state = {"rng": rng_state(self.strategy.rng), **self.strategy.state()}
-        if k < len(self.records):
-            if self.records[k]["state"]["rng"] != state["rng"]:
+        if not self._new:
+            record = self.records[k] if self._in_order else None
+            if record is not None and record["state"]["rng"] != state["rng"]:
                 raise CheckpointMismatchError(
                     f"Replaying the checkpoint {self.path!r}: after batch {k} the "
                     "random generator is not in the journaled state, so the "
-                    "search would not continue as the journaled one did."
+                    "search would not continue as the journaled one did; pass "
+                    "checkpoint_mismatch='restart' to start afresh."
                 )
             return
         params, _ = self.evaluator.candidates(batch)
         fits = self._fits or []
         n_splits = len(fits) // max(1, len(batch))
-        self.journal.append(
-            {
-                "kind": "batch",
-                "batch": k,
-                "X": batch.X,
-                "params": [jsonable_params(p) for p in params],
-                "columns": batch.columns,
-                "resource": batch.resource,
-                "ids": batch.ids,
-                "scores": np.asarray(scores, dtype=float),
-                "fits": [
-                    [_encode_fit(f) for f in fits[j * n_splits : (j + 1) * n_splits]]
-                    for j in range(len(batch))
-                ],
-                "state": state,
-            }
-        )
+        record = {
+            "kind": "batch",
+            "batch": self._next,
+            "X": batch.X,
+            "params": [jsonable_params(p) for p in params],
+            "columns": batch.columns,
+            "resource": batch.resource,
+            "ids": batch.ids,
+            "scores": np.asarray(scores, dtype=float),
+            "fits": [
+                [_encode_fit(f) for f in fits[j * n_splits : (j + 1) * n_splits]]
+                for j in range(len(batch))
+            ],
+            "state": state,
+        }
+        self.journal.append(record)
+        self._next += 1
         self._fits = None
-
-    def _check_batch(self, k: int, record: dict, batch: Batch) -> None:
-        """Raise if the replayed search asked for another batch than journaled."""
-        journaled = np.asarray(decode_floats(record["X"]), dtype=float)
-        same = (
-            journaled.shape == batch.X.shape
-            and self.space.keys(journaled) == self.space.keys(batch.X)
-            and record.get("resource") == _native(batch.resource)
-            and record.get("ids") == batch.ids
-        )
-        if not same:
-            n_iter = self.journal.header.get("n_iter")
-            hint = ""
-            if n_iter is not None and n_iter != self.strategy.n_iter:
-                hint = (
-                    f" n_iter changed from {n_iter}, which changes the plan of "
-                    "this search."
-                )
-            raise CheckpointMismatchError(
-                f"Replaying the checkpoint {self.path!r}: batch {k} of this "
-                f"search is not the journaled batch {k} (the candidates "
-                f"{record['params']!r} were journaled).{hint} The search or its "
-                "environment (scikit-learn, numpy or sk_hpsearch version) "
-                "changed; pass checkpoint_mismatch='restart' to start afresh."
-            )
 
 
 def _native(value):
