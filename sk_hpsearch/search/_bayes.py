@@ -127,6 +127,24 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
         callbacks (``set_callbacks``, scikit-learn >= 1.9) see every
         candidate x split, and one whose ``on_fit_task_end`` returns True
         for a batch stops the search too.
+    checkpoint : str or path-like, default=None
+        A journal file (JSON lines, see :func:`~sk_hpsearch.load_checkpoint`
+        and the user guide's "Re-tuning and resuming"). After every batch,
+        its candidates, their per-split scores, times and failures, the
+        extra ``cv_results_`` columns and the strategy's state are appended
+        and fsynced. ``fit`` with an existing journal resumes: journaled
+        fits are not run again, and ``cv_results_`` (timings aside) equals
+        that of an uninterrupted run with the same ``random_state``. The
+        journal is keyed to the arguments, the space, the data and the CV
+        splits (``n_jobs``, ``verbose``, ``pre_dispatch``, ``max_time``,
+        ``callbacks`` and ``n_iter`` may change). A directory (an existing
+        one, or a path ending with ``/``) holds one journal per data set,
+        so each outer fold of a nested cross-validation keeps its own.
+    checkpoint_mismatch : {"raise", "restart"}, default="raise"
+        What ``fit`` does when ``checkpoint`` was written by a different
+        search: raise :class:`~sk_hpsearch.CheckpointMismatchError` saying
+        what changed, or move the old journal to ``<checkpoint>.bak`` (with
+        a warning) and start afresh.
 
     Attributes
     ----------
@@ -144,6 +162,12 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
         or ``"exhausted"`` (the space had no new candidate left).
     search_time_ : float
         Seconds the search loop ran (the refit excluded).
+    checkpoint_path_ : str or None
+        The journal file written (inside ``checkpoint`` when it is a
+        directory); None without a checkpoint.
+    n_resumed_ : int
+        Rows of ``cv_results_`` whose fits were read from the checkpoint
+        instead of being run.
     best_estimator_ : estimator
         Estimator refitted on the whole data with the best parameters.
         Not available if ``refit=False``.
