@@ -249,6 +249,9 @@ class Journal:
         The batch records read by :meth:`open`, by batch number (two
         processes writing one file may have both written a number: file
         order then).
+    records : list of dict
+        Every record after the header, in file order (an optimiser's
+        ``"ask"`` events too).
     header : dict
         The header record read by :meth:`open`.
     """
@@ -268,6 +271,7 @@ class Journal:
         self.mismatch = mismatch
         self.extra = extra or {}
         self.batches: list[dict] = []
+        self.records: list[dict] = []
         self.header: dict = {}
 
     def open(self) -> list[dict]:
@@ -315,7 +319,8 @@ class Journal:
             )
             return self.open()
         self.header = header
-        self.batches = [r for r in records[1:] if r.get("kind") == "batch"]
+        self.records = [r for r in records[1:] if r.get("kind") in ("ask", "batch")]
+        self.batches = [r for r in self.records if r["kind"] == "batch"]
         self.batches.sort(key=lambda r: int(r["batch"]))  # stable: file order
         return self.batches
 
