@@ -145,6 +145,8 @@ def key_differences(old: dict, new: dict) -> list[str]:
         changes.append("the data (X, y or the fit parameters)")
     if old.get("splits") != new.get("splits"):
         changes.append("the cross-validation splits")
+    if old.get("prior") != new.get("prior"):
+        changes.append("the earlier results of the warm start")
     return changes
 
 

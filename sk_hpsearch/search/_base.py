@@ -19,7 +19,7 @@ import numpy as np
 from sklearn.model_selection import ParameterGrid
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from sk_hpsearch._compat import defer_all_fits_failed, yields_constant_splits
 from sk_hpsearch.loop._callbacks import check_callbacks
@@ -30,6 +30,7 @@ from sk_hpsearch.search._evaluator import (
     best_full_budget_index,
     optimised_metric,
 )
+from sk_hpsearch.search._warm_start import Prior, prior_from, rank_agreement
 from sk_hpsearch.space._space import SearchSpace
 from sk_hpsearch.strategies._base import History, Strategy
 from sk_hpsearch.strategies._budget import Budgeted, BudgetedHistory, budget_ladder
@@ -64,6 +65,8 @@ class BaseSpaceSearchCV(BaseSearchCV):
         "callbacks": [list, tuple, callable, None],
         "checkpoint": [str, os.PathLike, None],
         "checkpoint_mismatch": [StrOptions({"raise", "restart"})],
+        "warm_start": ["boolean"],
+        "prior_results": [dict, str, os.PathLike, HasMethods(["get_params"]), None],
     }
 
     def __init__(
@@ -89,6 +92,8 @@ class BaseSpaceSearchCV(BaseSearchCV):
         callbacks=None,
         checkpoint=None,
         checkpoint_mismatch="raise",
+        warm_start=False,
+        prior_results=None,
     ):
         self.param_distributions = param_distributions
         self.n_iter = n_iter
@@ -101,6 +106,8 @@ class BaseSpaceSearchCV(BaseSearchCV):
         self.callbacks = callbacks
         self.checkpoint = checkpoint
         self.checkpoint_mismatch = checkpoint_mismatch
+        self.warm_start = warm_start
+        self.prior_results = prior_results
         super().__init__(
             estimator=estimator,
             scoring=scoring,
@@ -135,7 +142,14 @@ class BaseSpaceSearchCV(BaseSearchCV):
         history = (
             History(space) if ladder is None else BudgetedHistory(space, len(ladder))
         )
-        strategy = self._make_strategy(space, history, rng, n_iter)
+        prior = self._prior(space)
+        strategy = self._make_strategy(
+            space,
+            history,
+            rng,
+            n_iter,
+            prior=None if prior is None else (prior.X, prior.scores),
+        )
         if ladder is not None:
             strategy = Budgeted(strategy, ladder, self.reduction_factor)
         context = None
@@ -156,7 +170,7 @@ class BaseSpaceSearchCV(BaseSearchCV):
         checkpoint = None
         if self.checkpoint is not None:
             checkpoint = SearchCheckpoint(
-                self, evaluate_candidates, space, strategy, evaluator
+                self, evaluate_candidates, space, strategy, evaluator, prior
             )
         loop = SearchLoop(
             strategy,
@@ -177,6 +191,14 @@ class BaseSpaceSearchCV(BaseSearchCV):
         self.search_time_ = loop.elapsed
         self.checkpoint_path_ = None if checkpoint is None else checkpoint.path
         self.n_resumed_ = 0 if checkpoint is None else checkpoint.n_replayed
+        self.n_prior_ = 0 if prior is None else len(prior.scores)
+        self.n_prior_dropped_ = 0 if prior is None else prior.n_dropped
+        self.prior_rank_correlation_ = None
+        self.n_prior_reevaluated_ = 0
+        if prior is not None:
+            self.prior_rank_correlation_, self.n_prior_reevaluated_ = rank_agreement(
+                prior, strategy.history, space
+            )
         self._store_strategy(strategy)
         if context is not None:
             context.call_on_fit_task_end(estimator=self)
@@ -188,8 +210,26 @@ class BaseSpaceSearchCV(BaseSearchCV):
         history: History,
         rng: np.random.RandomState,
         n_iter: int,
+        prior: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> Strategy:
-        """The search's strategy; subclasses say which."""
+        """The search's strategy (warm-started from ``prior``); subclasses say which."""
+
+    def _prior(self, space: SearchSpace) -> Prior | None:
+        """The earlier results a warm start begins from, or None.
+
+        ``prior_results`` if given, else with ``warm_start=True`` this
+        search's own previous ``cv_results_`` (``BaseSearchCV.fit`` replaces
+        it only after ``_run_search``).
+        """
+        source = self.prior_results
+        if source is None and self.warm_start:
+            source = getattr(self, "cv_results_", None)
+        if source is None:
+            return None
+        metric = optimised_metric(self.scoring, self.refit) or "score"
+        return prior_from(
+            source, space, f"mean_test_{metric}", self.estimator.get_params()
+        )
 
     def _store_strategy(self, strategy: Strategy) -> None:
         """Fitted attributes that come from the strategy (none by default)."""

@@ -275,6 +275,8 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
         callbacks=None,
         checkpoint=None,
         checkpoint_mismatch="raise",
+        warm_start=False,
+        prior_results=None,
         n_initial_points="auto",
         acq_func="logei",
         n_points=1,
@@ -301,13 +303,15 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
             callbacks=callbacks,
             checkpoint=checkpoint,
             checkpoint_mismatch=checkpoint_mismatch,
+            warm_start=warm_start,
+            prior_results=prior_results,
         )
         self.n_initial_points = n_initial_points
         self.acq_func = acq_func
         self.n_points = n_points
         self.ucb_beta = ucb_beta
 
-    def _make_strategy(self, space, history, rng, n_iter):
+    def _make_strategy(self, space, history, rng, n_iter, prior=None):
         return BayesStrategy(
             space,
             history,
@@ -318,6 +322,7 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
             n_points=self._batch_size(),
             ucb_beta=self.ucb_beta,
             design=self._grid_design(space, n_iter),
+            prior=prior,
         )
 
     def _n_initial(self, space: SearchSpace) -> int:

@@ -48,6 +48,8 @@ IGNORED_ARGUMENTS = {
     "checkpoint",
     "checkpoint_mismatch",
     "param_distributions",  # keyed as "space"
+    "warm_start",  # keyed as "prior": the earlier results used
+    "prior_results",
 }
 """Search arguments that do not change the candidates or their scores, or
 whose change the replay itself checks (``n_iter``: a longer or shorter run
@@ -90,6 +92,8 @@ class SearchCheckpoint:
     strategy : Strategy
         The search's strategy (its state is journaled with every batch).
     evaluator : Evaluator
+    prior : Prior, default=None
+        A warm start's earlier results (part of the key).
 
     Attributes
     ----------
@@ -106,6 +110,7 @@ class SearchCheckpoint:
         space: SearchSpace,
         strategy: Strategy,
         evaluator: Evaluator,
+        prior=None,
     ):
         self.space = space
         self.strategy = strategy
@@ -116,6 +121,7 @@ class SearchCheckpoint:
                 search.get_params(deep=False), IGNORED_ARGUMENTS
             ),
             "space": describe(search.param_distributions),
+            "prior": None if prior is None else data_digest(prior.X, prior.scores),
         }
         inputs = fit_inputs(evaluate_candidates)
         if inputs is None:  # pragma: no cover - a scikit-learn that changed

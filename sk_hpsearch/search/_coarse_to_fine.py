@@ -247,6 +247,8 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
         callbacks=None,
         checkpoint=None,
         checkpoint_mismatch="raise",
+        warm_start=False,
+        prior_results=None,
         n_rounds=3,
         zoom=0.5,
         top_k=5,
@@ -272,12 +274,14 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
             callbacks=callbacks,
             checkpoint=checkpoint,
             checkpoint_mismatch=checkpoint_mismatch,
+            warm_start=warm_start,
+            prior_results=prior_results,
         )
         self.n_rounds = n_rounds
         self.zoom = zoom
         self.top_k = top_k
 
-    def _make_strategy(self, space, history, rng, n_iter):
+    def _make_strategy(self, space, history, rng, n_iter, prior=None):
         return CoarseToFineStrategy(
             space,
             history,
@@ -287,6 +291,7 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
             zoom=self.zoom,
             top_k=self.top_k,
             design=self._grid_design(space, n_iter),
+            prior=prior,
         )
 
     def _store_strategy(self, strategy):

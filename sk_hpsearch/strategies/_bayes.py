@@ -55,6 +55,12 @@ class BayesStrategy(Strategy):
     design : ndarray of shape (k, D), default=None
         Canonical points to use as the initial design instead of Sobol
         points (a whole grid of lists, in ``ParameterGrid`` order).
+    prior : tuple of ndarray, default=None
+        ``(X, scores)`` of an earlier search (a warm start). The best
+        ``n_initial`` of them (fewer if fewer scored) are the initial design,
+        re-evaluated first; the GP then also fits the earlier points not
+        re-evaluated, their scores shifted by the median change seen on the
+        re-evaluated ones, so that new scores overrule old ones.
     """
 
     def __init__(
@@ -69,8 +75,16 @@ class BayesStrategy(Strategy):
         n_points: int,
         ucb_beta: float,
         design: np.ndarray | None = None,
+        prior: tuple[np.ndarray, np.ndarray] | None = None,
     ):
         super().__init__(space, history, rng, n_iter)
+        self.prior = prior
+        if design is None and prior is not None:
+            X, scores = prior
+            order = np.argsort(-np.where(np.isfinite(scores), scores, -np.inf))
+            n_best = min(n_initial, int(np.isfinite(scores).sum()))
+            if n_best:
+                design = X[order[:n_best]]
         self.n_initial = min(n_iter, n_initial if design is None else len(design))
         self.acq_func = acq_func
         self.n_points = n_points
@@ -112,6 +126,14 @@ class BayesStrategy(Strategy):
             return Batch(X, dict(zip(COLUMNS, values, strict=True)))
         return self._step(n)
 
+    def _model_data(self) -> tuple[np.ndarray, np.ndarray]:
+        """The history's points and scores, and a warm start's earlier ones."""
+        X, scores = self.history.model_data()
+        if self.prior is None:
+            return X, scores
+        X_old, old = _calibrated_prior(self.space, self.history, self.prior)
+        return np.vstack([X, X_old]), np.concatenate([scores, old])
+
     def _step(self, q: int) -> Batch | None:
         """One step of Bayesian optimisation: up to ``q`` points from the GP."""
         self.step += 1
@@ -121,6 +143,7 @@ class BayesStrategy(Strategy):
         X, acq, mean, std, self.gp_params = _propose(
             self.space,
             self.history,
+            self._model_data(),
             q,
             self.gp_params,
             restart,
@@ -133,6 +156,21 @@ class BayesStrategy(Strategy):
             acq = mean = std = np.full(len(X), math.nan)
         values = ([self.step] * len(X), [False] * len(X), acq, mean, std)
         return Batch(X, {k: list(v) for k, v in zip(COLUMNS, values, strict=True)})
+
+
+def _calibrated_prior(space, history, prior):
+    """Earlier points not re-evaluated, scores shifted to the new data's level."""
+    X, scores = prior
+    new = dict(zip(space.keys(history.X), history.scores, strict=True))
+    keys = space.keys(X)
+    changes = [
+        new[key] - old
+        for key, old in zip(keys, scores, strict=True)
+        if key in new and np.isfinite(new[key]) and np.isfinite(old)
+    ]
+    shift = float(np.median(changes)) if changes else 0.0
+    keep = np.array([key not in new for key in keys], dtype=bool)
+    return X[keep], scores[keep] + shift
 
 
 def sobol_sampler(space: SearchSpace, rng: np.random.RandomState):
@@ -151,6 +189,7 @@ def sobol_sampler(space: SearchSpace, rng: np.random.RandomState):
 def _propose(
     space: SearchSpace,
     history: History,
+    model_data: tuple[np.ndarray, np.ndarray],
     q: int,
     gp_params,
     restart: bool,
@@ -158,7 +197,7 @@ def _propose(
     ucb_beta: float,
     rng: np.random.RandomState,
 ):
-    """Fit the GP to the history and propose up to ``q`` new points.
+    """Fit the GP to ``model_data`` and propose up to ``q`` new points.
 
     Returns the points, their acquisition values, the predicted mean and std
     in score units, and the fitted GP hyperparameters (to warm-start the
@@ -169,7 +208,7 @@ def _propose(
     many times more).
     """
     with _blas_controller().limit(limits=1, user_api="blas"):
-        X_model, scores = history.model_data()
+        X_model, scores = model_data
         warping = ScoreWarping(scores)
         z = warping.targets
         gp = fit_gp(

@@ -31,6 +31,10 @@ class CoarseToFineStrategy(Strategy):
     design : ndarray of shape (k, D), default=None
         Canonical points to evaluate as the first (and only) round instead
         of random ones (a whole grid of lists, in ``ParameterGrid`` order).
+    prior : tuple of ndarray, default=None
+        ``(X, scores)`` of an earlier search (a warm start): the first round
+        re-evaluates the best ``top_k`` of them and samples the rest in the
+        box of side ``zoom`` around them, the earlier region.
 
     Attributes
     ----------
@@ -50,8 +54,10 @@ class CoarseToFineStrategy(Strategy):
         zoom: float,
         top_k: int,
         design: np.ndarray | None = None,
+        prior: tuple[np.ndarray, np.ndarray] | None = None,
     ):
         super().__init__(space, history, rng, n_iter)
+        self.prior = prior
         self.zoom = zoom
         self.top_k = top_k
         self.sizes = round_sizes(n_iter, n_rounds) if design is None else [len(design)]
@@ -92,9 +98,12 @@ class CoarseToFineStrategy(Strategy):
         if r > 0:
             improved = self.history.best_index() != self._best_before
             self._region = self._next_region(self._region, improved)
+        first = np.empty((0, self.space.n_dims))
+        if r == 0 and self._design is None and self.prior is not None:
+            first, self._region = self._warm_start(size)
         sample = partial(self._region.sample, self.space, self.rng)
         X = (
-            self.history.draw_new(sample, size)
+            np.vstack([first, self.history.draw_new(sample, size - len(first))])
             if self._design is None
             else self._design
         )
@@ -111,6 +120,18 @@ class CoarseToFineStrategy(Strategy):
             )
         self._best_before = self.history.best_index()
         self._planned = X
+
+    def _warm_start(self, size: int) -> tuple[np.ndarray, Region]:
+        """The best earlier candidates to re-evaluate, and the box around them."""
+        X, scores = self.prior
+        finite = np.isfinite(scores)
+        if not finite.any():
+            return np.empty((0, self.space.n_dims)), self._region
+        order = np.argsort(-np.where(finite, scores, -np.inf), kind="stable")
+        best = X[order[: min(self.top_k, size, int(finite.sum()))]]
+        region = zoom(self.space, X, scores, width=self.zoom, top_k=self.top_k)
+        self.history.reserve(best)  # not drawn again in the box
+        return best, region
 
     def _next_region(self, region: Region, improved: bool) -> Region:
         """Apply the success/failure rule to the side, then zoom on the best."""
