@@ -128,6 +128,26 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
         search: raise :class:`~sk_hpsearch.CheckpointMismatchError` saying
         what changed, or move the old journal to ``<checkpoint>.bak`` (with
         a warning) and start afresh.
+    warm_start : bool, default=False
+        scikit-learn's meaning: ``search.set_params(warm_start=True).fit(
+        X_new, y_new)`` starts from this search's previous ``cv_results_``
+        (as ``prior_results``). Nothing changes on a first fit.
+    prior_results : fitted search, dict or path, default=None
+        Earlier results to start from (a warm start, typically on data that
+        changed since): a fitted search, its ``cv_results_``, or a
+        checkpoint journal. The earlier best candidates are evaluated first
+        on the new data (GP: the initial design; coarse-to-fine: the first
+        round, whose other candidates are drawn in the box around them);
+        the GP also fits the earlier candidates not re-evaluated, their
+        scores shifted by the median change of the re-evaluated ones, so new
+        scores overrule old ones. Candidates are mapped into the current
+        space: a parameter dropped from it is ignored, one added takes the
+        estimator's value, and a candidate that no longer fits (a value
+        outside a narrowed range, a value removed from a list) is dropped
+        with a warning that counts them.
+        ``clone`` unfits a search given here (scikit-learn clones estimator
+        parameters): under ``clone`` or ``cross_val_score`` pass its
+        ``cv_results_`` or a checkpoint path.
 
     Attributes
     ----------
@@ -148,6 +168,18 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
     n_resumed_ : int
         Rows of ``cv_results_`` whose fits were read from the checkpoint
         instead of being run.
+    n_prior_ : int
+        Earlier candidates the warm start used (0 without one).
+    n_prior_dropped_ : int
+        Earlier candidates that no longer fit the space.
+    n_prior_reevaluated_ : int
+        Earlier candidates evaluated again on the new data with a finite
+        score both times.
+    prior_rank_correlation_ : float or None
+        Spearman rank correlation between the earlier and the new scores of
+        the re-evaluated candidates: near 1, the data changed little; low or
+        negative, the earlier results mislead. NaN with fewer than three
+        re-evaluated candidates; None without a warm start.
     best_estimator_ : estimator
         Estimator refitted on the whole data with the best parameters.
         Not available if ``refit=False``.

@@ -44,6 +44,12 @@ class Prior:
 def _table(source) -> dict:
     if hasattr(source, "cv_results_"):
         return source.cv_results_
+    if hasattr(source, "get_params"):
+        raise ValueError(
+            "prior_results is an unfitted search (clone() unfits the searches "
+            "among an estimator's parameters): pass its cv_results_ or a "
+            f"checkpoint path instead; got prior_results={source!r}."
+        )
     if isinstance(source, str | os.PathLike):
         return load_checkpoint(source)
     if isinstance(source, dict) and "params" in source:
