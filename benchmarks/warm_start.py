@@ -83,13 +83,13 @@ def skorch_mlp_drift():
     order = np.random.RandomState(0).permutation(len(y))
     X = (X / 16.0).astype(np.float32)
     y = y.astype(np.int64)
-    old, new = order[:300], order[300:600]
-    noise = np.random.RandomState(1).normal(0, 0.15, size=(300, 64))
+    old, new = order[:240], order[240:480]
+    noise = np.random.RandomState(1).normal(0, 0.15, size=(240, 64))
     X_new = np.clip(X[new] * 0.8 + 0.2 + noise, 0, 1.2).astype(np.float32)
     net = NeuralNetClassifier(
         DigitsMLP,
         optimizer=torch.optim.SGD,
-        max_epochs=8,
+        max_epochs=5,
         train_split=None,
         iterator_train__shuffle=True,
         random_state=0,
