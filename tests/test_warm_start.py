@@ -179,3 +179,22 @@ def test_warm_start_is_part_of_the_checkpoint_key(tmp_path):
     with pytest.raises(ValueError, match="earlier results of the warm start"):
         make(GPBayesSearchCV, checkpoint=path).fit(X, y)
     assert math.isfinite(warm.prior_rank_correlation_)
+
+
+@pytest.mark.parametrize("name", ["BayesianOptimizer", "CoarseToFineOptimizer"])
+def test_optimizer_prior_results_proposes_the_earlier_best_first(name, tmp_path):
+    import sk_hpsearch
+
+    cls = getattr(sk_hpsearch, name)
+    space = {"x": LogUniform(1e-3, 1e3)}
+
+    def f(x):
+        return -((np.log10(x) - 1) ** 2)
+
+    path = tmp_path / "earlier.jsonl"
+    earlier = cls(space, n_iter=8, random_state=0, checkpoint=path).maximize(f)
+    for source in (earlier, earlier.results_, path):
+        warm = cls(space, n_iter=8, random_state=1, prior_results=source)
+        assert warm.ask(1) == [earlier.best_params_]
+    with pytest.raises(ValueError, match="prior_results must be"):
+        cls(space, n_iter=8, prior_results=3).ask()

@@ -15,7 +15,7 @@ import inspect
 
 import numpy as np
 
-from sk_hpsearch.loop._fingerprint import describe, describe_arguments
+from sk_hpsearch.loop._fingerprint import data_digest, describe, describe_arguments
 from sk_hpsearch.loop._journal import (
     CheckpointMismatchError,
     Journal,
@@ -35,6 +35,7 @@ IGNORED_ARGUMENTS = {
     "checkpoint",
     "checkpoint_mismatch",
     "param_distributions",  # keyed as "space"
+    "prior_results",  # keyed as "prior"
 }
 """Optimiser arguments that do not change the candidates (``n_iter``: the
 replay checks that the candidates agree)."""
@@ -66,7 +67,7 @@ class OptimizerJournal:
     strategy : Strategy
     """
 
-    def __init__(self, optimizer, strategy: Strategy):
+    def __init__(self, optimizer, strategy: Strategy, prior=None):
         self.strategy = strategy
         names = [
             p
@@ -78,6 +79,7 @@ class OptimizerJournal:
                 {name: getattr(optimizer, name) for name in names}, IGNORED_ARGUMENTS
             ),
             "space": describe(optimizer.param_distributions),
+            "prior": None if prior is None else data_digest(prior.X, prior.scores),
         }
         self.journal = Journal(
             optimizer.checkpoint,

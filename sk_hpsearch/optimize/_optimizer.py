@@ -21,6 +21,7 @@ from sklearn.utils import check_random_state
 
 from sk_hpsearch.loop._callbacks import check_callbacks
 from sk_hpsearch.loop._loop import SearchLoop
+from sk_hpsearch.loop._warm_start import prior_from
 from sk_hpsearch.optimize._checkpoint import OptimizerJournal, RecordAsks
 from sk_hpsearch.space._space import SearchSpace
 from sk_hpsearch.strategies._base import Batch, History, Strategy
@@ -64,6 +65,7 @@ class BaseOptimizer(ABC):
         verbose: int = 0,
         checkpoint=None,
         checkpoint_mismatch: str = "raise",
+        prior_results=None,
     ):
         self.param_distributions = param_distributions
         self.n_iter = n_iter
@@ -73,11 +75,16 @@ class BaseOptimizer(ABC):
         self.verbose = verbose
         self.checkpoint = checkpoint
         self.checkpoint_mismatch = checkpoint_mismatch
+        self.prior_results = prior_results
         self._strategy: Strategy | None = None
 
     @abstractmethod
     def _make_strategy(
-        self, space: SearchSpace, rng: np.random.RandomState, n_iter: int
+        self,
+        space: SearchSpace,
+        rng: np.random.RandomState,
+        n_iter: int,
+        prior: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> Strategy:
         """The optimiser's strategy over ``space`` planned for ``n_iter``."""
 
@@ -107,14 +114,22 @@ class BaseOptimizer(ABC):
             space = SearchSpace(self.param_distributions)
             n_iter = int(min(self.n_iter, space.size))
             rng = check_random_state(self.random_state)
-            strategy = self._make_strategy(space, rng, n_iter)
+            prior = None
+            if self.prior_results is not None:
+                prior = prior_from(self.prior_results, space, "score", {})
+            strategy = self._make_strategy(
+                space,
+                rng,
+                n_iter,
+                prior=None if prior is None else (prior.X, prior.scores),
+            )
             self._asked: dict[tuple, tuple[Batch, int]] = {}
             self._rows: list[dict] = []
             self._journal = None
             self._n_resumed = 0
             self._strategy = strategy
             if self.checkpoint is not None:
-                self._journal = OptimizerJournal(self, strategy)
+                self._journal = OptimizerJournal(self, strategy, prior)
                 self._n_resumed = self._journal.replay(
                     self._ask_batch, self._tell_batch
                 )
@@ -424,6 +439,11 @@ class BayesianOptimizer(BaseOptimizer):
         When ``checkpoint`` was written by another optimiser: raise
         :class:`~sk_hpsearch.CheckpointMismatchError` saying what changed, or
         move it to ``<checkpoint>.bak`` (with a warning) and start afresh.
+    prior_results : optimiser, search, dict or path, default=None
+        Earlier results to start from (a warm start): another optimiser, a
+        fitted search, their results (``results_`` or ``cv_results_``), or a
+        checkpoint journal. The best earlier candidates are proposed first,
+        as in the searches' ``prior_results``.
 
     Attributes
     ----------
@@ -478,6 +498,7 @@ class BayesianOptimizer(BaseOptimizer):
         verbose: int = 0,
         checkpoint=None,
         checkpoint_mismatch: str = "raise",
+        prior_results=None,
     ):
         super().__init__(
             param_distributions,
@@ -488,6 +509,7 @@ class BayesianOptimizer(BaseOptimizer):
             verbose=verbose,
             checkpoint=checkpoint,
             checkpoint_mismatch=checkpoint_mismatch,
+            prior_results=prior_results,
         )
         self.n_initial_points = n_initial_points
         self.acq_func = acq_func
@@ -509,7 +531,7 @@ class BayesianOptimizer(BaseOptimizer):
                 f"ucb_beta must be a number >= 0; got ucb_beta={self.ucb_beta!r}."
             )
 
-    def _make_strategy(self, space, rng, n_iter):
+    def _make_strategy(self, space, rng, n_iter, prior=None):
         n_initial = self.n_initial_points
         if n_initial == "auto":
             n_initial = max(5, space.n_dims + 1)
@@ -522,6 +544,7 @@ class BayesianOptimizer(BaseOptimizer):
             acq_func=self.acq_func,
             n_points=self.n_points,
             ucb_beta=self.ucb_beta,
+            prior=prior,
         )
 
 
@@ -566,6 +589,11 @@ class CoarseToFineOptimizer(BaseOptimizer):
         When ``checkpoint`` was written by another optimiser: raise
         :class:`~sk_hpsearch.CheckpointMismatchError` saying what changed, or
         move it to ``<checkpoint>.bak`` (with a warning) and start afresh.
+    prior_results : optimiser, search, dict or path, default=None
+        Earlier results to start from (a warm start): another optimiser, a
+        fitted search, their results (``results_`` or ``cv_results_``), or a
+        checkpoint journal. The best earlier candidates are proposed first,
+        as in the searches' ``prior_results``.
 
     Attributes
     ----------
@@ -624,6 +652,7 @@ class CoarseToFineOptimizer(BaseOptimizer):
         verbose: int = 0,
         checkpoint=None,
         checkpoint_mismatch: str = "raise",
+        prior_results=None,
     ):
         super().__init__(
             param_distributions,
@@ -634,6 +663,7 @@ class CoarseToFineOptimizer(BaseOptimizer):
             verbose=verbose,
             checkpoint=checkpoint,
             checkpoint_mismatch=checkpoint_mismatch,
+            prior_results=prior_results,
         )
         self.n_rounds = n_rounds
         self.zoom = zoom
@@ -645,7 +675,7 @@ class CoarseToFineOptimizer(BaseOptimizer):
         _check_real("zoom", self.zoom, 0.0, 1.0)
         _check_integer("top_k", self.top_k, 1)
 
-    def _make_strategy(self, space, rng, n_iter):
+    def _make_strategy(self, space, rng, n_iter, prior=None):
         return CoarseToFineStrategy(
             space,
             History(space),
@@ -654,6 +684,7 @@ class CoarseToFineOptimizer(BaseOptimizer):
             n_rounds=self.n_rounds,
             zoom=self.zoom,
             top_k=self.top_k,
+            prior=prior,
         )
 
     @property

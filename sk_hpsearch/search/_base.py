@@ -24,13 +24,13 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sk_hpsearch._compat import defer_all_fits_failed, yields_constant_splits
 from sk_hpsearch.loop._callbacks import check_callbacks
 from sk_hpsearch.loop._loop import SearchLoop
+from sk_hpsearch.loop._warm_start import Prior, prior_from, rank_agreement
 from sk_hpsearch.search._checkpoint import SearchCheckpoint
 from sk_hpsearch.search._evaluator import (
     Evaluator,
     best_full_budget_index,
     optimised_metric,
 )
-from sk_hpsearch.search._warm_start import Prior, prior_from, rank_agreement
 from sk_hpsearch.space._space import SearchSpace
 from sk_hpsearch.strategies._base import History, Strategy
 from sk_hpsearch.strategies._budget import Budgeted, BudgetedHistory, budget_ladder

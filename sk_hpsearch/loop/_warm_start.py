@@ -44,6 +44,8 @@ class Prior:
 def _table(source) -> dict:
     if hasattr(source, "cv_results_"):
         return source.cv_results_
+    if hasattr(source, "results_") and hasattr(source, "ask"):  # an optimiser
+        return source.results_
     if hasattr(source, "get_params"):
         raise ValueError(
             "prior_results is an unfitted search (clone() unfits the searches "
@@ -55,8 +57,9 @@ def _table(source) -> dict:
     if isinstance(source, dict) and "params" in source:
         return source
     raise ValueError(
-        "prior_results must be a fitted search, its cv_results_ (a dict with "
-        f"'params') or a checkpoint path; got prior_results={source!r}."
+        "prior_results must be a fitted search or an optimiser, its results "
+        "(a dict with 'params') or a checkpoint path; got "
+        f"prior_results={source!r}."
     )
 
 
@@ -87,7 +90,7 @@ def prior_from(
     if not params:
         return None
     if score_key not in table:
-        candidates = [k for k in table if k.startswith("mean_test_")]
+        candidates = [k for k in table if k.startswith("mean_test_") or k == "score"]
         if len(candidates) != 1:
             raise ValueError(
                 f"prior_results has no {score_key!r} column to warm-start from; "
