@@ -141,9 +141,9 @@ def run(task: str, seeds: int, n_iter: int, out: str) -> None:
                 }
             )
             print(task, name, seed, flush=True)
-    os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
-    with open(out, "w") as f:
-        json.dump({"n_iter": n_iter, "records": records}, f)
+            os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
+            with open(out, "w") as f:  # after every seed: a partial run counts
+                json.dump({"n_iter": n_iter, "records": records}, f)
 
 
 def _running_best(scores) -> np.ndarray:
