@@ -113,8 +113,8 @@ SEARCHES = {
 def run(task: str, seeds: int, n_iter: int, out: str) -> None:
     estimator, space, (X_old, y_old), (X_new, y_new) = TASKS[task]()
     records = []
-    for name, cls in SEARCHES.items():
-        for seed in range(seeds):
+    for seed in range(seeds):
+        for name, cls in SEARCHES.items():
             options = {"n_iter": n_iter, "cv": CV, "refit": False}
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
