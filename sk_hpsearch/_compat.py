@@ -191,18 +191,25 @@ def fit_inputs(evaluate_candidates) -> dict | None:
     Returns
     -------
     dict or None
-        ``{"X", "y", "fit_params", "split_params"}``, or None when the
+        ``{"X", "y", "fit_params", "split_params", "cv"}``, or None when the
         closure does not hold them (a custom caller, or a future
-        scikit-learn that changed it).
+        scikit-learn that changed it). ``cv`` is the checked splitter
+        ``evaluate_candidates`` splits with: the search's
+        ``_checked_cv_orig`` (scikit-learn 1.9), or the closure's
+        ``cv_orig`` (1.6, which sets the attribute only after
+        ``_run_search``).
     """
     try:
         nonlocals = inspect.getclosurevars(evaluate_candidates).nonlocals
         routed = nonlocals["routed_params"]
+        search = nonlocals.get("self")
+        cv = nonlocals.get("cv_orig", getattr(search, "_checked_cv_orig", None))
         return {
             "X": nonlocals["X"],
             "y": nonlocals["y"],
             "fit_params": dict(routed.estimator.fit),
             "split_params": dict(routed.splitter.split),
+            "cv": cv,
         }
     except (KeyError, TypeError, AttributeError):
         return None

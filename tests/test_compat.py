@@ -361,6 +361,7 @@ def test_fit_inputs_reads_the_data_and_the_routed_parameters():
     assert inputs["X"] is X and inputs["y"] is y
     assert inputs["fit_params"] == {}
     np.testing.assert_array_equal(inputs["split_params"]["groups"], groups)
+    assert isinstance(inputs["cv"], GroupKFold)
 
 
 def test_fit_inputs_is_none_for_a_foreign_callable():

@@ -134,7 +134,7 @@ class SearchCheckpoint:
             key["data"] = key["splits"] = "unknown"
         else:
             key["data"] = data_digest(inputs["X"], inputs["y"], inputs["fit_params"])
-            splits = search._checked_cv_orig.split(
+            splits = inputs["cv"].split(
                 inputs["X"], inputs["y"], **inputs["split_params"]
             )
             key["splits"] = splits_digest(splits)
@@ -146,7 +146,10 @@ class SearchCheckpoint:
             owner=owner,
             key=key,
             mismatch=search.checkpoint_mismatch,
-            extra={"n_iter": search.n_iter, "n_splits": search.n_splits_},
+            extra={
+                "n_iter": search.n_iter,
+                "n_splits": getattr(search, "n_splits_", None),
+            },
         )
         self.records = self.journal.open()
         self._pool: dict = {}  # (point key, budget) -> journaled fits
