@@ -97,7 +97,7 @@ def test_journal_is_documented_json_lines(name, tmp_path):
     assert header["kind"] == "header"
     assert header["format"] == "sk_hpsearch.checkpoint"
     assert header["owner"] == name
-    assert set(header["key"]) == {"arguments", "space", "data", "splits"}
+    assert set(header["key"]) == {"arguments", "space", "data", "splits", "prior"}
     assert [b["batch"] for b in batches] == list(range(len(batches)))
     first = batches[0]
     assert set(first) >= {"X", "params", "columns", "scores", "fits", "state"}

@@ -140,10 +140,10 @@ class BayesStrategy(Strategy):
         n_told = len(self.history)
         restart = n_told < 5 * (self.space.n_dims + 2) or self.step % RESTART_EVERY == 0
         final = n_told >= self.n_iter - math.ceil(FINAL_SHARE * self.n_iter)
+        history = self.history if self.prior is None else _WithPrior(self)
         X, acq, mean, std, self.gp_params = _propose(
             self.space,
-            self.history,
-            self._model_data(),
+            history,
             q,
             self.gp_params,
             restart,
@@ -156,6 +156,27 @@ class BayesStrategy(Strategy):
             acq = mean = std = np.full(len(X), math.nan)
         values = ([self.step] * len(X), [False] * len(X), acq, mean, std)
         return Batch(X, {k: list(v) for k, v in zip(COLUMNS, values, strict=True)})
+
+
+class _WithPrior:
+    """The history as the GP of a warm-started strategy sees it.
+
+    Everything is the history's, except :meth:`model_data`, which adds the
+    earlier points (:meth:`BayesStrategy._model_data`).
+    """
+
+    def __init__(self, strategy: BayesStrategy):
+        self._strategy = strategy
+        self._history = strategy.history
+
+    def __len__(self) -> int:
+        return len(self._history)
+
+    def model_data(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._strategy._model_data()
+
+    def __getattr__(self, name):
+        return getattr(self._history, name)
 
 
 def _calibrated_prior(space, history, prior):
@@ -189,7 +210,6 @@ def sobol_sampler(space: SearchSpace, rng: np.random.RandomState):
 def _propose(
     space: SearchSpace,
     history: History,
-    model_data: tuple[np.ndarray, np.ndarray],
     q: int,
     gp_params,
     restart: bool,
@@ -197,7 +217,7 @@ def _propose(
     ucb_beta: float,
     rng: np.random.RandomState,
 ):
-    """Fit the GP to ``model_data`` and propose up to ``q`` new points.
+    """Fit the GP to the history and propose up to ``q`` new points.
 
     Returns the points, their acquisition values, the predicted mean and std
     in score units, and the fitted GP hyperparameters (to warm-start the
@@ -208,7 +228,7 @@ def _propose(
     many times more).
     """
     with _blas_controller().limit(limits=1, user_api="blas"):
-        X_model, scores = model_data
+        X_model, scores = history.model_data()
         warping = ScoreWarping(scores)
         z = warping.targets
         gp = fit_gp(
