@@ -22,6 +22,7 @@ from sk_hpsearch.inspection._plots import (
     plot_search,
 )
 from sk_hpsearch.loop._callbacks import NoImprovementStopper, TargetScoreStopper
+from sk_hpsearch.loop._journal import CheckpointMismatchError, load_checkpoint
 from sk_hpsearch.loop._state import SearchState
 from sk_hpsearch.optimize._optimizer import BayesianOptimizer, CoarseToFineOptimizer
 from sk_hpsearch.search._bayes import GPBayesSearchCV
@@ -30,6 +31,7 @@ from sk_hpsearch.space._distributions import LogUniform, OneMinusLogUniform
 
 __all__ = [
     "BayesianOptimizer",
+    "CheckpointMismatchError",
     "CoarseToFineOptimizer",
     "CoarseToFineSearchCV",
     "GPBayesSearchCV",
@@ -41,6 +43,7 @@ __all__ = [
     "TargetScoreStopper",
     "history_scorer",
     "learning_curve_scorers",
+    "load_checkpoint",
     "param_importances",
     "plot_convergence",
     "plot_importances",

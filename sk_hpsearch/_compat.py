@@ -6,6 +6,7 @@ scikit-learn release breaks (at most) this module, and its tests say so.
 
 from __future__ import annotations
 
+import inspect
 import sys
 import threading
 import warnings
@@ -20,8 +21,12 @@ from sklearn.model_selection._split import _yields_constant_splits
 from sklearn.model_selection._validation import _insert_error_scores
 
 __all__ = [
+    "FitReplay",
     "defer_all_fits_failed",
     "failed_candidates",
+    "fit_inputs",
+    "last_fit_outputs",
+    "replay_fits",
     "search_cv",
     "search_n_splits",
     "yields_constant_splits",
@@ -197,3 +202,126 @@ def failed_candidates(n_candidates: int) -> np.ndarray:
     # sklearn fits the pairs of product(candidates, splits): candidate-major.
     errors = [result.get("fit_error") is not None for result in batch]
     return np.array(errors, dtype=bool).reshape(n_candidates, -1).any(axis=1)
+
+
+def last_fit_outputs() -> list | None:
+    """The fit results of the last ``evaluate_candidates`` call, inside the context.
+
+    The dicts scikit-learn's ``_fit_and_score`` returned for each candidate x
+    split pair of the last batch (candidate-major), as seen by the check that
+    :func:`defer_all_fits_failed` installs; a checkpoint journals them. None
+    outside the context or if scikit-learn changed.
+
+    Returns
+    -------
+    list of dict or None
+    """
+    return getattr(_state, "batch", None)
+
+
+def fit_inputs(evaluate_candidates) -> dict | None:
+    """The data ``BaseSearchCV.fit`` fits on, read from its callback's closure.
+
+    A checkpoint is keyed to the data and the CV splits, but ``_run_search``
+    only receives ``evaluate_candidates``; overriding ``fit`` would break the
+    extension contract (STYLE.md). ``evaluate_candidates`` is a closure over
+    ``X``, ``y`` and ``routed_params`` (scikit-learn 1.4 to 1.9 at least;
+    ``tests/test_compat.py`` pins it): read them there.
+
+    Parameters
+    ----------
+    evaluate_candidates : callable
+        The callback ``BaseSearchCV.fit`` passes to ``_run_search``.
+
+    Returns
+    -------
+    dict or None
+        ``{"X", "y", "fit_params", "split_params", "cv"}``, or None when the
+        closure does not hold them (a custom caller, or a future
+        scikit-learn that changed it). ``cv`` is the checked splitter
+        ``evaluate_candidates`` splits with: the search's
+        ``_checked_cv_orig`` (scikit-learn 1.9), or the closure's
+        ``cv_orig`` (1.6, which sets the attribute only after
+        ``_run_search``).
+    """
+    try:
+        nonlocals = inspect.getclosurevars(evaluate_candidates).nonlocals
+        routed = nonlocals["routed_params"]
+        search = nonlocals.get("self")
+        cv = nonlocals.get("cv_orig", getattr(search, "_checked_cv_orig", None))
+        return {
+            "X": nonlocals["X"],
+            "y": nonlocals["y"],
+            "fit_params": dict(routed.estimator.fit),
+            "split_params": dict(routed.splitter.split),
+            "cv": cv,
+        }
+    except (KeyError, TypeError, AttributeError):
+        return None
+
+
+class FitReplay:
+    """Stand-in for scikit-learn's ``_fit_and_score`` that returns journaled fits.
+
+    ``BaseSearchCV.fit``'s ``evaluate_candidates`` looks ``_fit_and_score``
+    up in :mod:`sklearn.model_selection._search` at every call (scikit-learn
+    1.4 to 1.9 at least; ``tests/test_compat.py`` pins it); while a
+    checkpoint replays a batch, :func:`replay_fits` puts an instance there,
+    so scikit-learn itself formats the journaled fits into ``cv_results_``
+    (params, scores, ranks, extra columns) and nothing is refitted. An
+    instance holds plain data, so it pickles to loky workers. A candidate
+    without journaled fits, or a call that is not one of the batch's
+    candidate x split pairs (another search fitting on another thread
+    meanwhile), runs the real ``_fit_and_score``.
+
+    Parameters
+    ----------
+    params : list of dict
+        The batch's candidates.
+    outputs : list of (list of dict or None)
+        ``outputs[candidate][split]``: the dict ``_fit_and_score`` returned;
+        None for a candidate to fit for real.
+    """
+
+    def __init__(self, params: list, outputs: list):
+        self.params = [repr(p) for p in params]
+        self.outputs = outputs
+
+    def __call__(self, estimator, X, y, **kwargs):
+        candidate = kwargs.get("candidate_progress") or (-1, -1)
+        split = kwargs.get("split_progress") or (-1, -1)
+        ours = (
+            candidate[1] == len(self.outputs)
+            and 0 <= candidate[0] < len(self.outputs)
+            and self.outputs[candidate[0]] is not None
+            and split[1] == len(self.outputs[candidate[0]])
+            and 0 <= split[0] < split[1]
+            and repr(kwargs.get("parameters")) == self.params[candidate[0]]
+        )
+        if not ours:
+            return _fit_original(estimator, X, y, **kwargs)
+        return dict(self.outputs[candidate[0]][split[0]])
+
+
+_fit_original = _sk_search._fit_and_score
+_replay_lock = threading.RLock()
+
+
+@contextmanager
+def replay_fits(params: list, outputs: list) -> Iterator[None]:
+    """Within the block, ``evaluate_candidates`` returns ``outputs``, fitting nothing.
+
+    Parameters
+    ----------
+    params : list of dict
+        The candidates of the batch about to be evaluated.
+    outputs : list of (list of dict or None)
+        ``outputs[candidate][split]``: what their fits returned before; None
+        for a candidate to fit for real.
+    """
+    with _replay_lock:
+        _sk_search._fit_and_score = FitReplay(params, outputs)
+        try:
+            yield
+        finally:
+            _sk_search._fit_and_score = _fit_original

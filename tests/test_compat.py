@@ -22,11 +22,16 @@ from sklearn.model_selection import (
     StratifiedKFold,
     check_cv,
 )
+from sklearn.model_selection import _search as _sk_search
 from sklearn.model_selection._search import BaseSearchCV
 
+from sk_hpsearch import _compat
 from sk_hpsearch._compat import (
     defer_all_fits_failed,
     failed_candidates,
+    fit_inputs,
+    last_fit_outputs,
+    replay_fits,
     search_cv,
     search_n_splits,
     yields_constant_splits,
@@ -377,3 +382,81 @@ def test_search_n_splits_inside_run_search():
     assert search_n_splits(OldSearch()) == 5
     OldSearch.cv = LeaveOneOut()  # its number of splits needs the data
     assert search_n_splits(OldSearch()) == 1
+
+
+# --- fit_inputs, replay_fits, last_fit_outputs (checkpoints) ----------------
+
+
+class InputsSearchCV(BaseSearchCV):
+    """Records what ``fit_inputs`` reads, evaluates ``batches`` (maybe replayed)."""
+
+    def __init__(self, estimator, batches, replay=None, cv=3, n_jobs=None):
+        super().__init__(estimator, cv=cv, n_jobs=n_jobs, refit=False)
+        self.batches = batches
+        self.replay = replay
+
+    def _run_search(self, evaluate_candidates):
+        self.inputs_ = fit_inputs(evaluate_candidates)
+        with defer_all_fits_failed(self.error_score):
+            for batch in self.batches:
+                if self.replay is None:
+                    evaluate_candidates(batch)
+                    self.outputs_ = last_fit_outputs()
+                else:
+                    with replay_fits(batch, self.replay):
+                        evaluate_candidates(batch)
+
+
+def test_fit_inputs_reads_the_data_and_the_routed_parameters():
+    groups = np.arange(len(y)) % 3
+    search = InputsSearchCV(MaybeFailingClassifier(), [[OK]], cv=GroupKFold(3))
+    search.fit(X, y, groups=groups)
+    inputs = search.inputs_
+    assert inputs["X"] is X and inputs["y"] is y
+    assert inputs["fit_params"] == {}
+    np.testing.assert_array_equal(inputs["split_params"]["groups"], groups)
+    assert isinstance(inputs["cv"], GroupKFold)
+
+
+def test_fit_inputs_is_none_for_a_foreign_callable():
+    assert fit_inputs(lambda params: None) is None
+
+
+@pytest.mark.parametrize("n_jobs", [None, 2])
+def test_replay_fits_rebuilds_cv_results_without_fitting(n_jobs):
+    batch = [{"shift": 0.0}, {"shift": 0.5}]
+    real = InputsSearchCV(MaybeFailingClassifier(), [batch]).fit(X, y)
+    outputs = real.outputs_
+    journal = [outputs[0:3], outputs[3:6]]
+    failing = [{"shift": 0.0, "fail": True}, {"shift": 0.5, "fail": True}]
+    replayed_journal = [[dict(o) for o in c] for c in journal]
+    # the estimator would fail if it were fitted: the replay must not fit
+    replayed = InputsSearchCV(
+        MaybeFailingClassifier(fail=True),
+        [failing],
+        replay=replayed_journal,
+        n_jobs=n_jobs,
+    )
+    replayed.fit(X, y)
+    for key in ("mean_test_score", "split0_test_score", "rank_test_score"):
+        np.testing.assert_array_equal(replayed.cv_results_[key], real.cv_results_[key])
+    assert _sk_search._fit_and_score is _compat._fit_original  # restored
+
+
+def test_replay_fits_fits_candidates_without_a_journal():
+    batch = [{"shift": 0.0}, {"shift": 0.5}]
+    real = InputsSearchCV(MaybeFailingClassifier(), [batch]).fit(X, y)
+    half = [[dict(o) for o in real.outputs_[0:3]], None]
+    replayed = InputsSearchCV(MaybeFailingClassifier(), [batch], replay=half).fit(X, y)
+    np.testing.assert_array_equal(
+        replayed.cv_results_["mean_test_score"], real.cv_results_["mean_test_score"]
+    )
+
+
+def test_fit_and_score_is_looked_up_at_call_time():
+    """The replay patches a module global that ``evaluate_candidates`` reads."""
+    import inspect
+
+    source = inspect.getsource(BaseSearchCV.fit)
+    assert "delayed(_fit_and_score)" in source
+    assert hasattr(_sk_search, "_fit_and_score")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
@@ -21,6 +22,8 @@ from sklearn.utils import check_random_state
 
 from sk_hpsearch.loop._callbacks import check_callbacks
 from sk_hpsearch.loop._loop import SearchLoop
+from sk_hpsearch.loop._warm_start import prior_from
+from sk_hpsearch.optimize._checkpoint import OptimizerJournal, RecordAsks
 from sk_hpsearch.space._space import SearchSpace
 from sk_hpsearch.strategies._base import (
     Batch,
@@ -69,6 +72,9 @@ class BaseOptimizer(BaseEstimator, ABC):
         max_time: float | None = None,
         callbacks=None,
         verbose: int = 0,
+        checkpoint=None,
+        checkpoint_mismatch: str = "raise",
+        prior_results=None,
     ):
         self.param_distributions = param_distributions
         self.n_iter = n_iter
@@ -76,6 +82,9 @@ class BaseOptimizer(BaseEstimator, ABC):
         self.max_time = max_time
         self.callbacks = callbacks
         self.verbose = verbose
+        self.checkpoint = checkpoint
+        self.checkpoint_mismatch = checkpoint_mismatch
+        self.prior_results = prior_results
         self._strategy: Strategy | None = None
 
     @abstractmethod
@@ -85,6 +94,7 @@ class BaseOptimizer(BaseEstimator, ABC):
         rng: np.random.RandomState,
         n_iter: int,
         design: np.ndarray | None,
+        prior: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> Strategy:
         """The optimiser's strategy over ``space`` planned for ``n_iter``.
 
@@ -98,6 +108,18 @@ class BaseOptimizer(BaseEstimator, ABC):
         if self.max_time is not None:
             _check_real("max_time", self.max_time, 0.0)
         check_callbacks(self.callbacks)
+        if self.checkpoint is not None and not isinstance(
+            self.checkpoint, str | os.PathLike
+        ):
+            raise ValueError(
+                "checkpoint must be a file path or None; got "
+                f"checkpoint={self.checkpoint!r}."
+            )
+        if self.checkpoint_mismatch not in ("raise", "restart"):
+            raise ValueError(
+                "checkpoint_mismatch must be 'raise' or 'restart'; got "
+                f"checkpoint_mismatch={self.checkpoint_mismatch!r}."
+            )
 
     def _started(self) -> Strategy:
         """The strategy, built on first use (validation happens here)."""
@@ -107,10 +129,75 @@ class BaseOptimizer(BaseEstimator, ABC):
             n_iter = planned_n_iter(space, self.n_iter)
             rng = check_random_state(self.random_state)
             design = grid_design(self.param_distributions, space, n_iter)
-            self._strategy = self._make_strategy(space, rng, n_iter, design)
+            prior = None
+            if self.prior_results is not None:
+                prior = prior_from(self.prior_results, space, "score", {})
+            strategy = self._make_strategy(
+                space,
+                rng,
+                n_iter,
+                design,
+                prior=None if prior is None else (prior.X, prior.scores),
+            )
             self._asked: dict[tuple, tuple[Batch, int]] = {}
             self._rows: list[dict] = []
+            self._journal = None
+            self._n_resumed = 0
+            self._strategy = strategy
+            if self.checkpoint is not None:
+                self._journal = OptimizerJournal(self, strategy, prior)
+                self._n_resumed = self._journal.replay(
+                    self._ask_batch, self._tell_batch
+                )
+                self._reissue = list(self._asked)
         return self._strategy
+
+    def _ask_batch(self, n: int) -> Batch | None:
+        """The strategy's next batch, remembered until told."""
+        strategy = self._strategy
+        batch = strategy.ask(n)
+        if batch is not None:
+            for row, key in enumerate(strategy.space.keys(batch.X)):
+                self._asked[key] = (batch, row)
+        return batch
+
+    def _tell_batch(self, batch: Batch, scores: np.ndarray) -> None:
+        """Tell the strategy and add the results rows."""
+        for key in self._strategy.space.keys(batch.X):
+            self._asked.pop(key, None)
+        self._strategy.tell(batch, scores)
+        self._append_rows(batch, scores)
+
+    def _pending(self, n: int) -> Batch | None:
+        """Up to ``n`` candidates asked before a resume and never told."""
+        if self._journal is None:
+            return None
+        keys = []
+        while self._reissue and len(keys) < n:
+            key = self._reissue.pop(0)
+            if key in self._asked:
+                keys.append(key)
+        if not keys:
+            return None
+        rows = [self._asked[key] for key in keys]
+        X = np.array([batch.X[row] for batch, row in rows])
+        columns = {
+            name: [batch.columns[name][row] for batch, row in rows]
+            for name in rows[0][0].columns
+        }
+        return Batch(X, columns)
+
+    @property
+    def checkpoint_path_(self) -> str | None:
+        """The journal file, None without ``checkpoint``."""
+        self._started()
+        return None if self._journal is None else self._journal.path
+
+    @property
+    def n_resumed_(self) -> int:
+        """Candidates told by replaying the journal (0 without one)."""
+        self._started()
+        return self._n_resumed
 
     @property
     def space_(self) -> SearchSpace:
@@ -136,12 +223,14 @@ class BaseOptimizer(BaseEstimator, ABC):
         """
         _check_integer("n", n, 1)
         strategy = self._started()
-        batch = strategy.ask(n)
+        pending = self._pending(n)  # asked before a resume: not lost
+        if pending is not None:
+            return strategy.space.decode(pending.X)
+        batch = self._ask_batch(n)
         if batch is None:
             return []
-        keys = strategy.space.keys(batch.X)
-        for row, key in enumerate(keys):
-            self._asked[key] = (batch, row)
+        if self._journal is not None:
+            self._journal.record("ask", batch, n=n)
         return strategy.space.decode(batch.X)
 
     def tell(self, params, scores) -> BaseOptimizer:
@@ -175,15 +264,16 @@ class BaseOptimizer(BaseEstimator, ABC):
         X = strategy.space.snap(strategy.space.encode(params))
         columns: dict[str, list] = {}
         for row, key in enumerate(strategy.space.keys(X)):
-            batch, index = self._asked.pop(key, (None, None))
+            batch, index = self._asked.get(key, (None, None))
             if batch is None:
                 continue
             X[row] = batch.X[index]  # the point as asked, not re-encoded
             for name, values in batch.columns.items():
                 columns.setdefault(name, [None] * len(X))[row] = values[index]
         batch = Batch(X, columns)
-        strategy.tell(batch, scores)
-        self._append_rows(batch, scores)
+        self._tell_batch(batch, scores)
+        if self._journal is not None:
+            self._journal.record("batch", batch, scores=scores)
         return self
 
     def maximize(self, func: Callable[..., float], n_iter: int | None = None):
@@ -220,15 +310,26 @@ class BaseOptimizer(BaseEstimator, ABC):
                 [_call(func, p) for p in strategy.space.decode(batch.X)], dtype=float
             )
 
+        while (pending := self._pending(max(1, len(self._asked)))) is not None:
+            self.tell(strategy.space.decode(pending.X), evaluate(pending))
+        recorder = RecordAsks(strategy)
+
+        def on_told(batch: Batch, scores: np.ndarray) -> None:
+            self._append_rows(batch, scores)
+            if self._journal is not None:
+                self._journal.record(
+                    "batch", batch, scores=scores, asked=recorder.last_n
+                )
+
         loop = SearchLoop(
-            strategy,
+            recorder,
             evaluate,
             n_iter=target,
             max_time=self.max_time,
             callbacks=check_callbacks(self.callbacks),
             verbose=self.verbose,
             owner=type(self).__name__,
-            on_told=self._append_rows,
+            on_told=on_told,
         )
         self.stop_reason_ = loop.run()
         self.search_time_ = loop.elapsed
@@ -347,9 +448,30 @@ class BayesianOptimizer(BaseOptimizer):
         :class:`~sk_hpsearch.SearchState`; True stops.
     verbose : int, default=0
         ``>= 1``: one progress line per batch of :meth:`maximize`.
+    checkpoint : str or path-like, default=None
+        A journal file (JSON lines): every :meth:`ask` and :meth:`tell` (and
+        every batch of :meth:`maximize`) is appended and fsynced. An
+        optimiser created with an existing journal replays it on first use
+        (the same candidates, scores and state, nothing evaluated again);
+        candidates asked and never told are proposed again first. Keyed to
+        the arguments and the space (``n_iter``, ``max_time``, ``callbacks``
+        and ``verbose`` may change). See :func:`~sk_hpsearch.load_checkpoint`.
+    checkpoint_mismatch : {"raise", "restart"}, default="raise"
+        When ``checkpoint`` was written by another optimiser: raise
+        :class:`~sk_hpsearch.CheckpointMismatchError` saying what changed, or
+        move it to ``<checkpoint>.bak`` (with a warning) and start afresh.
+    prior_results : optimiser, search, dict or path, default=None
+        Earlier results to start from (a warm start): another optimiser, a
+        fitted search, their results (``results_`` or ``cv_results_``), or a
+        checkpoint journal. The best earlier candidates are proposed first,
+        as in the searches' ``prior_results``.
 
     Attributes
     ----------
+    checkpoint_path_ : str or None
+        The journal file; None without ``checkpoint``.
+    n_resumed_ : int
+        Candidates told by replaying the journal (0 without one).
     results_ : dict
         Every candidate told, in order: ``params``, ``param_<name>``,
         ``score``, and the GP's columns (``step``, ``initial``,
@@ -395,6 +517,9 @@ class BayesianOptimizer(BaseOptimizer):
         max_time: float | None = None,
         callbacks=None,
         verbose: int = 0,
+        checkpoint=None,
+        checkpoint_mismatch: str = "raise",
+        prior_results=None,
     ):
         super().__init__(
             param_distributions,
@@ -403,6 +528,9 @@ class BayesianOptimizer(BaseOptimizer):
             max_time=max_time,
             callbacks=callbacks,
             verbose=verbose,
+            checkpoint=checkpoint,
+            checkpoint_mismatch=checkpoint_mismatch,
+            prior_results=prior_results,
         )
         self.n_initial_points = n_initial_points
         self.acq_func = acq_func
@@ -424,7 +552,7 @@ class BayesianOptimizer(BaseOptimizer):
                 f"ucb_beta must be a number >= 0; got ucb_beta={self.ucb_beta!r}."
             )
 
-    def _make_strategy(self, space, rng, n_iter, design):
+    def _make_strategy(self, space, rng, n_iter, design, prior=None):
         return BayesStrategy(
             space,
             History(space),
@@ -435,6 +563,7 @@ class BayesianOptimizer(BaseOptimizer):
             n_points=self.n_points,
             ucb_beta=self.ucb_beta,
             design=design,
+            prior=prior,
         )
 
 
@@ -467,9 +596,30 @@ class CoarseToFineOptimizer(BaseOptimizer):
         :class:`~sk_hpsearch.SearchState`; True stops.
     verbose : int, default=0
         ``>= 1``: one progress line per batch of :meth:`maximize`.
+    checkpoint : str or path-like, default=None
+        A journal file (JSON lines): every :meth:`ask` and :meth:`tell` (and
+        every batch of :meth:`maximize`) is appended and fsynced. An
+        optimiser created with an existing journal replays it on first use
+        (the same candidates, scores and state, nothing evaluated again);
+        candidates asked and never told are proposed again first. Keyed to
+        the arguments and the space (``n_iter``, ``max_time``, ``callbacks``
+        and ``verbose`` may change). See :func:`~sk_hpsearch.load_checkpoint`.
+    checkpoint_mismatch : {"raise", "restart"}, default="raise"
+        When ``checkpoint`` was written by another optimiser: raise
+        :class:`~sk_hpsearch.CheckpointMismatchError` saying what changed, or
+        move it to ``<checkpoint>.bak`` (with a warning) and start afresh.
+    prior_results : optimiser, search, dict or path, default=None
+        Earlier results to start from (a warm start): another optimiser, a
+        fitted search, their results (``results_`` or ``cv_results_``), or a
+        checkpoint journal. The best earlier candidates are proposed first,
+        as in the searches' ``prior_results``.
 
     Attributes
     ----------
+    checkpoint_path_ : str or None
+        The journal file; None without ``checkpoint``.
+    n_resumed_ : int
+        Candidates told by replaying the journal (0 without one).
     results_ : dict
         Every candidate told, in order: ``params``, ``param_<name>``,
         ``score`` and ``round``.
@@ -519,6 +669,9 @@ class CoarseToFineOptimizer(BaseOptimizer):
         max_time: float | None = None,
         callbacks=None,
         verbose: int = 0,
+        checkpoint=None,
+        checkpoint_mismatch: str = "raise",
+        prior_results=None,
     ):
         super().__init__(
             param_distributions,
@@ -527,6 +680,9 @@ class CoarseToFineOptimizer(BaseOptimizer):
             max_time=max_time,
             callbacks=callbacks,
             verbose=verbose,
+            checkpoint=checkpoint,
+            checkpoint_mismatch=checkpoint_mismatch,
+            prior_results=prior_results,
         )
         self.n_rounds = n_rounds
         self.zoom = zoom
@@ -538,7 +694,7 @@ class CoarseToFineOptimizer(BaseOptimizer):
         _check_real("zoom", self.zoom, 0.0, 1.0)
         _check_integer("top_k", self.top_k, 1)
 
-    def _make_strategy(self, space, rng, n_iter, design):
+    def _make_strategy(self, space, rng, n_iter, design, prior=None):
         return CoarseToFineStrategy(
             space,
             History(space),
@@ -548,6 +704,7 @@ class CoarseToFineOptimizer(BaseOptimizer):
             zoom=self.zoom,
             top_k=self.top_k,
             design=design,
+            prior=prior,
         )
 
     @property

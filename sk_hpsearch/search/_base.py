@@ -11,6 +11,7 @@ the one loop with an :class:`Evaluator` over scikit-learn's
 from __future__ import annotations
 
 import numbers
+import os
 import warnings
 from abc import abstractmethod
 
@@ -18,7 +19,7 @@ import numpy as np
 from joblib import effective_n_jobs
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from sk_hpsearch._compat import (
     defer_all_fits_failed,
@@ -28,6 +29,8 @@ from sk_hpsearch._compat import (
 )
 from sk_hpsearch.loop._callbacks import check_callbacks
 from sk_hpsearch.loop._loop import SearchLoop
+from sk_hpsearch.loop._warm_start import Prior, prior_from, rank_agreement
+from sk_hpsearch.search._checkpoint import SearchCheckpoint
 from sk_hpsearch.search._evaluator import (
     Evaluator,
     best_full_budget_index,
@@ -69,6 +72,10 @@ class BaseSpaceSearchCV(BaseSearchCV):
         "reduction_factor": [Interval(numbers.Real, 1, None, closed="neither")],
         "max_time": [Interval(numbers.Real, 0, None, closed="neither"), None],
         "callbacks": [list, tuple, callable, None],
+        "checkpoint": [str, os.PathLike, None],
+        "checkpoint_mismatch": [StrOptions({"raise", "restart"})],
+        "warm_start": ["boolean"],
+        "prior_results": [dict, str, os.PathLike, HasMethods(["get_params"]), None],
     }
 
     def __init__(
@@ -92,6 +99,10 @@ class BaseSpaceSearchCV(BaseSearchCV):
         reduction_factor=3,
         max_time=None,
         callbacks=None,
+        checkpoint=None,
+        checkpoint_mismatch="raise",
+        warm_start=False,
+        prior_results=None,
     ):
         self.param_distributions = param_distributions
         self.n_iter = n_iter
@@ -102,6 +113,10 @@ class BaseSpaceSearchCV(BaseSearchCV):
         self.reduction_factor = reduction_factor
         self.max_time = max_time
         self.callbacks = callbacks
+        self.checkpoint = checkpoint
+        self.checkpoint_mismatch = checkpoint_mismatch
+        self.warm_start = warm_start
+        self.prior_results = prior_results
         super().__init__(
             estimator=estimator,
             scoring=scoring,
@@ -136,7 +151,14 @@ class BaseSpaceSearchCV(BaseSearchCV):
         history = (
             History(space) if ladder is None else BudgetedHistory(space, len(ladder))
         )
-        strategy = self._make_strategy(space, history, rng, n_iter)
+        prior = self._prior(space)
+        strategy = self._make_strategy(
+            space,
+            history,
+            rng,
+            n_iter,
+            prior=None if prior is None else (prior.X, prior.scores),
+        )
         if ladder is not None:
             strategy = Budgeted(strategy, ladder, self.reduction_factor)
             self.n_resources_ = ladder
@@ -156,9 +178,14 @@ class BaseSpaceSearchCV(BaseSearchCV):
             n_splits=search_n_splits(self),
             n_workers=effective_n_jobs(self.n_jobs),
         )
+        checkpoint = None
+        if self.checkpoint is not None:
+            checkpoint = SearchCheckpoint(
+                self, evaluate_candidates, space, strategy, evaluator, prior
+            )
         loop = SearchLoop(
             strategy,
-            evaluator,
+            evaluator if checkpoint is None else checkpoint.evaluate,
             n_iter=n_iter,
             max_time=self.max_time,
             callbacks=callbacks,
@@ -166,11 +193,22 @@ class BaseSpaceSearchCV(BaseSearchCV):
             owner=type(self).__name__,
             stop_requested=lambda: evaluator.stop_requested,
             predict_seconds=evaluator.predict_seconds,
+            on_told=None if checkpoint is None else checkpoint.on_told,
         )
         with defer_all_fits_failed(self.error_score, owner=self):
             reason = loop.run()
         self.stop_reason_ = reason
         self.search_time_ = loop.elapsed
+        self.checkpoint_path_ = None if checkpoint is None else checkpoint.path
+        self.n_resumed_ = 0 if checkpoint is None else checkpoint.n_replayed
+        self.n_prior_ = 0 if prior is None else len(prior.scores)
+        self.n_prior_dropped_ = 0 if prior is None else prior.n_dropped
+        self.prior_rank_correlation_ = None
+        self.n_prior_reevaluated_ = 0
+        if prior is not None:
+            self.prior_rank_correlation_, self.n_prior_reevaluated_ = rank_agreement(
+                prior, strategy.history, space
+            )
         self._store_strategy(strategy)
         if context is not None:
             context.call_on_fit_task_end(estimator=self)
@@ -182,8 +220,26 @@ class BaseSpaceSearchCV(BaseSearchCV):
         history: History,
         rng: np.random.RandomState,
         n_iter: int,
+        prior: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> Strategy:
-        """The search's strategy; subclasses say which."""
+        """The search's strategy (warm-started from ``prior``); subclasses say which."""
+
+    def _prior(self, space: SearchSpace) -> Prior | None:
+        """The earlier results a warm start begins from, or None.
+
+        ``prior_results`` if given, else with ``warm_start=True`` this
+        search's own previous ``cv_results_`` (``BaseSearchCV.fit`` replaces
+        it only after ``_run_search``).
+        """
+        source = self.prior_results
+        if source is None and self.warm_start:
+            source = getattr(self, "cv_results_", None)
+        if source is None:
+            return None
+        metric = optimised_metric(self.scoring, self.refit) or "score"
+        return prior_from(
+            source, space, f"mean_test_{metric}", self.estimator.get_params()
+        )
 
     def _store_strategy(self, strategy: Strategy) -> None:
         """Fitted attributes that come from the strategy (none by default)."""

@@ -128,6 +128,44 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
         callbacks (``set_callbacks``, scikit-learn >= 1.9) see every
         candidate x split, and one whose ``on_fit_task_end`` returns True
         for a batch stops the search too.
+    checkpoint : str or path-like, default=None
+        A journal file (JSON lines, see :func:`~sk_hpsearch.load_checkpoint`
+        and the user guide's "Re-tuning and resuming"). After every batch,
+        its candidates, their per-split scores, times and failures, the
+        extra ``cv_results_`` columns and the strategy's state are appended
+        and fsynced. ``fit`` with an existing journal resumes: journaled
+        fits are not run again, and ``cv_results_`` (timings aside) equals
+        that of an uninterrupted run with the same ``random_state``. The
+        journal is keyed to the arguments, the space, the data and the CV
+        splits (``n_jobs``, ``verbose``, ``pre_dispatch``, ``max_time``,
+        ``callbacks`` and ``n_iter`` may change). A directory (an existing
+        one, or a path ending with ``/``) holds one journal per data set,
+        so each outer fold of a nested cross-validation keeps its own.
+    checkpoint_mismatch : {"raise", "restart"}, default="raise"
+        What ``fit`` does when ``checkpoint`` was written by a different
+        search: raise :class:`~sk_hpsearch.CheckpointMismatchError` saying
+        what changed, or move the old journal to ``<checkpoint>.bak`` (with
+        a warning) and start afresh.
+    warm_start : bool, default=False
+        scikit-learn's meaning: ``search.set_params(warm_start=True).fit(
+        X_new, y_new)`` starts from this search's previous ``cv_results_``
+        (as ``prior_results``). Nothing changes on a first fit.
+    prior_results : fitted search, dict or path, default=None
+        Earlier results to start from (a warm start, typically on data that
+        changed since): a fitted search, its ``cv_results_``, or a
+        checkpoint journal. The earlier best candidates are evaluated first
+        on the new data (GP: the initial design; coarse-to-fine: the first
+        round, whose other candidates are drawn in the box around them);
+        the GP also fits the earlier candidates not re-evaluated, their
+        scores shifted by the median change of the re-evaluated ones, so new
+        scores overrule old ones. Candidates are mapped into the current
+        space: a parameter dropped from it is ignored, one added takes the
+        estimator's value, and a candidate that no longer fits (a value
+        outside a narrowed range, a value removed from a list) is dropped
+        with a warning that counts them.
+        ``clone`` unfits a search given here (scikit-learn clones estimator
+        parameters): under ``clone`` or ``cross_val_score`` pass its
+        ``cv_results_`` or a checkpoint path.
 
     Attributes
     ----------
@@ -148,6 +186,24 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
     n_resources_ : list
         Only with ``resource``: the budgets the candidates climb, smallest
         first; the last is the full budget.
+    checkpoint_path_ : str or None
+        The journal file written (inside ``checkpoint`` when it is a
+        directory); None without a checkpoint.
+    n_resumed_ : int
+        Rows of ``cv_results_`` whose fits were read from the checkpoint
+        instead of being run.
+    n_prior_ : int
+        Earlier candidates the warm start used (0 without one).
+    n_prior_dropped_ : int
+        Earlier candidates that no longer fit the space.
+    n_prior_reevaluated_ : int
+        Earlier candidates evaluated again on the new data with a finite
+        score both times.
+    prior_rank_correlation_ : float or None
+        Spearman rank correlation between the earlier and the new scores of
+        the re-evaluated candidates: near 1, the data changed little; low or
+        negative, the earlier results mislead. NaN with fewer than three
+        re-evaluated candidates; None without a warm start.
     best_estimator_ : estimator
         Estimator refitted on the whole data with the best parameters.
         Not available if ``refit=False``.
@@ -253,6 +309,10 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
         reduction_factor=3,
         max_time=None,
         callbacks=None,
+        checkpoint=None,
+        checkpoint_mismatch="raise",
+        warm_start=False,
+        prior_results=None,
         n_initial_points="auto",
         acq_func="logei",
         n_points=1,
@@ -277,13 +337,17 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
             reduction_factor=reduction_factor,
             max_time=max_time,
             callbacks=callbacks,
+            checkpoint=checkpoint,
+            checkpoint_mismatch=checkpoint_mismatch,
+            warm_start=warm_start,
+            prior_results=prior_results,
         )
         self.n_initial_points = n_initial_points
         self.acq_func = acq_func
         self.n_points = n_points
         self.ucb_beta = ucb_beta
 
-    def _make_strategy(self, space, history, rng, n_iter):
+    def _make_strategy(self, space, history, rng, n_iter, prior=None):
         return BayesStrategy(
             space,
             history,
@@ -294,6 +358,7 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
             n_points=self._batch_size(),
             ucb_beta=self.ucb_beta,
             design=grid_design(self.param_distributions, space, n_iter),
+            prior=prior,
         )
 
     def _batch_size(self) -> int:

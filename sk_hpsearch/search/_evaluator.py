@@ -110,11 +110,7 @@ class Evaluator:
 
     def __call__(self, batch: Batch) -> np.ndarray:
         """Fit and score ``batch``; its scores, NaN where a fit failed."""
-        params = self.space.decode(batch.X)
-        more_results = {k: list(v) for k, v in batch.columns.items()}
-        if batch.resource is not None:
-            params = [{**p, self._resource: batch.resource} for p in params]
-            more_results["n_resources"] = [batch.resource] * len(params)
+        params, more_results = self.candidates(batch)
         kwargs = {}
         if self._context is not None:
             kwargs["callback_ctx"] = self._context.subcontext(
@@ -145,6 +141,15 @@ class Evaluator:
         waves = math.ceil(len(batch) * self._n_splits / self._n_workers)
         resource = 1.0 if batch.resource is None else float(batch.resource)
         return per_unit * resource * waves
+
+    def candidates(self, batch: Batch) -> tuple[list[dict], dict]:
+        """The parameter dicts and extra result columns of ``batch``."""
+        params = self.space.decode(batch.X)
+        more_results = {k: list(v) for k, v in batch.columns.items()}
+        if batch.resource is not None:
+            params = [{**p, self._resource: batch.resource} for p in params]
+            more_results["n_resources"] = [batch.resource] * len(params)
+        return params, more_results
 
     def _call_once_warning(self, params, more_results, kwargs) -> dict:
         """``evaluate_candidates``, with its non-finite-scores warning once.

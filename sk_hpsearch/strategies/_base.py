@@ -284,6 +284,14 @@ class Strategy(ABC):
         """Work still owed once no new candidate is wanted (budgets), or None."""
         return None
 
+    def state(self) -> dict:
+        """The strategy's progress, JSON-able, for a checkpoint to record.
+
+        Informative (a resume recomputes it by replaying the journal); the
+        random generator's state is recorded by the checkpoint itself.
+        """
+        return {"n_candidates": self.n_candidates}
+
     @property
     def n_candidates(self) -> int:
         """Candidates told so far."""

@@ -56,6 +56,12 @@ class BayesStrategy(Strategy):
     design : ndarray of shape (k, D), default=None
         Canonical points to use as the initial design instead of Sobol
         points (a whole grid of lists, in ``ParameterGrid`` order).
+    prior : tuple of ndarray, default=None
+        ``(X, scores)`` of an earlier search (a warm start). The best
+        ``n_initial`` of them (fewer if fewer scored) are the initial design,
+        re-evaluated first; the GP then also fits the earlier points not
+        re-evaluated, their scores shifted by the median change seen on the
+        re-evaluated ones, so that new scores overrule old ones.
     """
 
     def __init__(
@@ -70,10 +76,18 @@ class BayesStrategy(Strategy):
         n_points: int,
         ucb_beta: float,
         design: np.ndarray | None = None,
+        prior: tuple[np.ndarray, np.ndarray] | None = None,
     ):
         super().__init__(space, history, rng, n_iter)
         if n_initial == "auto":
             n_initial = max(5, space.n_dims + 1)
+        self.prior = prior
+        if design is None and prior is not None:
+            X, scores = prior
+            order = np.argsort(-np.where(np.isfinite(scores), scores, -np.inf))
+            n_best = min(n_initial, int(np.isfinite(scores).sum()))
+            if n_best:
+                design = X[order[:n_best]]
         self.n_initial = min(n_iter, n_initial if design is None else len(design))
         self.acq_func = acq_func
         self.n_points = n_points
@@ -87,6 +101,22 @@ class BayesStrategy(Strategy):
         if self._design is None:
             return self.n_initial
         return len(self._design) or self.n_points
+
+    def state(self) -> dict:
+        """Step, initial design left and the GP hyperparameters (log scale)."""
+        gp = self.gp_params
+        return {
+            **super().state(),
+            "step": self.step,
+            "initial_left": None if self._design is None else len(self._design),
+            "gp_params": None
+            if gp is None
+            else {
+                "log_lengthscales": [float(v) for v in gp.log_lengthscales],
+                "log_signal_var": float(gp.log_signal_var),
+                "log_noise_var": float(gp.log_noise_var),
+            },
+        }
 
     def _ask(self, n: int) -> Batch | None:
         if self._design is None:
@@ -105,6 +135,14 @@ class BayesStrategy(Strategy):
         if batch.is_new and all(batch.columns.get("initial", [False])):
             self._design = np.vstack([batch.X, self._design])
 
+    def _model_data(self) -> tuple[np.ndarray, np.ndarray]:
+        """The history's points and scores, and a warm start's earlier ones."""
+        X, scores = self.history.model_data()
+        if self.prior is None:
+            return X, scores
+        X_old, old = _calibrated_prior(self.space, self.history, self.prior)
+        return np.vstack([X, X_old]), np.concatenate([scores, old])
+
     def _step(self, q: int) -> Batch | None:
         """One step of Bayesian optimisation: up to ``q`` points from the GP.
 
@@ -115,14 +153,15 @@ class BayesStrategy(Strategy):
         self.step += 1
         n_told = len(self.history)
         X = np.empty((0, self.space.n_dims))
-        if len(self.history.model_data()[0]):
+        history = self.history if self.prior is None else _WithPrior(self)
+        if len(history.model_data()[0]):
             restart = (
                 n_told < 5 * (self.space.n_dims + 2) or self.step % RESTART_EVERY == 0
             )
             final = n_told >= self.n_iter - math.ceil(FINAL_SHARE * self.n_iter)
             X, acq, mean, std, self.gp_params = _propose(
                 self.space,
-                self.history,
+                history,
                 q,
                 self.gp_params,
                 restart,
@@ -135,6 +174,42 @@ class BayesStrategy(Strategy):
             acq = mean = std = np.full(len(X), math.nan)
         values = ([self.step] * len(X), [False] * len(X), acq, mean, std)
         return Batch(X, {k: list(v) for k, v in zip(COLUMNS, values, strict=True)})
+
+
+class _WithPrior:
+    """The history as the GP of a warm-started strategy sees it.
+
+    Everything is the history's, except :meth:`model_data`, which adds the
+    earlier points (:meth:`BayesStrategy._model_data`).
+    """
+
+    def __init__(self, strategy: BayesStrategy):
+        self._strategy = strategy
+        self._history = strategy.history
+
+    def __len__(self) -> int:
+        return len(self._history)
+
+    def model_data(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._strategy._model_data()
+
+    def __getattr__(self, name):
+        return getattr(self._history, name)
+
+
+def _calibrated_prior(space, history, prior):
+    """Earlier points not re-evaluated, scores shifted to the new data's level."""
+    X, scores = prior
+    new = dict(zip(space.keys(history.X), history.scores, strict=True))
+    keys = space.keys(X)
+    changes = [
+        new[key] - old
+        for key, old in zip(keys, scores, strict=True)
+        if key in new and np.isfinite(new[key]) and np.isfinite(old)
+    ]
+    shift = float(np.median(changes)) if changes else 0.0
+    keep = np.array([key not in new for key in keys], dtype=bool)
+    return X[keep], scores[keep] + shift
 
 
 def sobol_sampler(space: SearchSpace, rng: np.random.RandomState):

@@ -154,6 +154,22 @@ class Budgeted(Strategy):
         """The wrapped strategy's."""
         return self.strategy.batch_size()
 
+    def state(self) -> dict:
+        """The wrapped strategy's state and, per rung, its fits and promotions."""
+        history = self.history
+        return {
+            **self.strategy.state(),
+            "rungs": [
+                {
+                    "budget": budget,
+                    "members": list(history.members[r]),
+                    "scores": [float(s) for s in history.rung_scores[r]],
+                    "promoted": sorted(history.promoted[r]),
+                }
+                for r, budget in enumerate(self.ladder)
+            ],
+        }
+
     def _ask(self, n: int) -> Batch | None:
         """Promotions owed after the last batch, else ``n`` new candidates."""
         owed = self._owed_promotion()

@@ -31,6 +31,10 @@ class CoarseToFineStrategy(Strategy):
     design : ndarray of shape (k, D), default=None
         Canonical points to evaluate as the first (and only) round instead
         of random ones (a whole grid of lists, in ``ParameterGrid`` order).
+    prior : tuple of ndarray, default=None
+        ``(X, scores)`` of an earlier search (a warm start): the first round
+        re-evaluates the best ``top_k`` of them and samples the rest in the
+        box of side ``zoom`` around them, the earlier region.
 
     Attributes
     ----------
@@ -50,8 +54,10 @@ class CoarseToFineStrategy(Strategy):
         zoom: float,
         top_k: int,
         design: np.ndarray | None = None,
+        prior: tuple[np.ndarray, np.ndarray] | None = None,
     ):
         super().__init__(space, history, rng, n_iter)
+        self.prior = prior
         self.zoom = zoom
         self.top_k = top_k
         self.sizes = round_sizes(n_iter, n_rounds) if design is None else [len(design)]
@@ -67,6 +73,15 @@ class CoarseToFineStrategy(Strategy):
         if len(self._planned) or self._round >= len(self.sizes):
             return max(1, len(self._planned))
         return self.sizes[self._round]
+
+    def state(self) -> dict:
+        """Rounds started, the current box's side, candidates planned."""
+        return {
+            **super().state(),
+            "round": self._round,
+            "width": float(self._region.width),
+            "planned_left": len(self._planned),
+        }
 
     def _ask(self, n: int) -> Batch | None:
         while not len(self._planned):
@@ -91,12 +106,17 @@ class CoarseToFineStrategy(Strategy):
         if r > 0:
             improved = self.history.best_index() != self._best_before
             self._region = self._next_region(self._region, improved)
+        first = np.empty((0, self.space.n_dims))
+        if r == 0 and self._design is None and self.prior is not None:
+            first, self._region = self._warm_start(size)
         sample = partial(self._region.sample, self.space, self.rng)
-        X = (
-            self.history.draw_new(sample, size)
-            if self._design is None
-            else self._design
-        )
+        if self._design is not None:
+            X = self._design
+        else:  # new points, none of them one of the earlier best (``first``)
+            again = set(self.space.keys(first))
+            drawn = self.history.draw_new(sample, size)
+            drawn = drawn[[key not in again for key in self.space.keys(drawn)]]
+            X = np.vstack([first, drawn[: size - len(first)]])
         if len(X) < size:  # the box ran out of distinct candidates
             whole = partial(self._whole.sample, self.space, self.rng)
             X = np.vstack([X, self.history.draw_new(whole, size - len(X))])
@@ -110,6 +130,17 @@ class CoarseToFineStrategy(Strategy):
             )
         self._best_before = self.history.best_index()
         self._planned = X
+
+    def _warm_start(self, size: int) -> tuple[np.ndarray, Region]:
+        """The best earlier candidates to re-evaluate, and the box around them."""
+        X, scores = self.prior
+        finite = np.isfinite(scores)
+        if not finite.any():
+            return np.empty((0, self.space.n_dims)), self._region
+        order = np.argsort(-np.where(finite, scores, -np.inf), kind="stable")
+        best = X[order[: min(self.top_k, size, int(finite.sum()))]]
+        region = zoom(self.space, X, scores, width=self.zoom, top_k=self.top_k)
+        return best, region
 
     def _next_region(self, region: Region, improved: bool) -> Region:
         """Apply the success/failure rule to the side, then zoom on the best."""
