@@ -3,7 +3,8 @@
 :class:`Evaluator` decodes cube points into parameter dicts, adds the budget
 and the extra ``cv_results_`` columns, opens one callback sub-context per
 batch (scikit-learn >= 1.9), and reads back the optimised metric's mean test
-scores, NaN where a fit failed.
+scores, NaN where a fit failed. A batch lost with a Dask worker is fitted
+again (:mod:`sk_hpsearch.search._cluster`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from sk_hpsearch._compat import failed_candidates
+from sk_hpsearch.search._cluster import retry_lost_batches
 from sk_hpsearch.space._space import SearchSpace
 from sk_hpsearch.strategies._base import Batch
 
@@ -108,6 +110,18 @@ class Evaluator:
         if batch.resource is not None:
             params = [{**p, self._resource: batch.resource} for p in params]
             more_results["n_resources"] = [batch.resource] * len(params)
+        self.results = retry_lost_batches(
+            lambda: self._evaluate_batch(params, more_results),
+            n_candidates=len(params),
+        )
+        return self._last_scores(len(params))
+
+    def _evaluate_batch(self, params: list, more_results: dict) -> dict:
+        """One ``evaluate_candidates`` call, in a callback sub-context of its own.
+
+        A batch fitted again after a lost Dask worker gets a new sub-context:
+        scikit-learn gives each of the first call's fits a child of the first.
+        """
         kwargs = {}
         if self._context is not None:
             kwargs["callback_ctx"] = self._context.subcontext(
@@ -115,11 +129,11 @@ class Evaluator:
                 max_subtasks=len(params) * self._n_splits,
                 sequential_subtasks=False,
             ).call_on_fit_task_begin(estimator=self._owner)
-        self.results = self._call_once_warning(params, more_results, kwargs)
+        results = self._call_once_warning(params, more_results, kwargs)
         if self._context is not None:
             stop = kwargs["callback_ctx"].call_on_fit_task_end(estimator=self._owner)
             self.stop_requested |= bool(stop)
-        return self._last_scores(len(params))
+        return results
 
     def _call_once_warning(self, params, more_results, kwargs) -> dict:
         """``evaluate_candidates``, with its non-finite-scores warning once.
