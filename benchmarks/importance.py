@@ -191,13 +191,32 @@ def main(argv=None) -> dict:
     parser.add_argument("--n-iter", type=int, default=50)
     parser.add_argument("--n-bootstrap", type=int, default=0)
     parser.add_argument("--optuna", action="store_true")
-    parser.add_argument("--out", default=None, help="write the raw numbers (JSON)")
+    parser.add_argument(
+        "--functions",
+        default=",".join(FUNCTIONS),
+        help=f"comma-separated, among {', '.join(FUNCTIONS)} (default: all)",
+    )
+    parser.add_argument(
+        "--out",
+        default=None,
+        help="write the raw numbers (JSON), rewritten after every seed",
+    )
     args = parser.parse_args(argv)
+    functions = [name.strip() for name in args.functions.split(",") if name.strip()]
+    unknown = sorted(set(functions) - set(FUNCTIONS))
+    if unknown:
+        parser.error(f"unknown functions {unknown}; choose among {list(FUNCTIONS)}")
     report = {}
-    for function in FUNCTIONS:
+
+    def save():
+        if args.out:
+            with open(args.out, "w", encoding="utf-8") as fh:
+                json.dump(report, fh, indent=1)
+
+    for function in functions:
         report[function] = {"true": true_shares(function)}
         for kind, n_seeds in (("random", args.seeds), ("gp", args.gp_seeds)):
-            rows = []
+            rows = report[function][kind] = []
             for seed in range(n_seeds):
                 search = run_search(function, kind, seed, args.n_iter)
                 start = time.perf_counter()
@@ -232,16 +251,18 @@ def main(argv=None) -> dict:
                             "seconds": item["seconds"],
                         }
                 rows.append(row)
-            report[function][kind] = rows
-            rate = np.mean([r["success"] for r in rows]) if rows else float("nan")
-            mean = np.mean([r["importances"] for r in rows], axis=0) if rows else []
+                save()  # an interrupted run keeps the seeds it completed
+            if not rows:
+                continue
+            rate = np.mean([r["success"] for r in rows])
+            mean = np.mean([r["importances"] for r in rows], axis=0)
             print(
                 f"{function:<12} {kind:<7} seeds={len(rows):<4} success={rate:.2f} "
                 f"median time={np.median([r['seconds'] for r in rows]):.2f}s "
                 f"mean shares (sorted)={np.round(mean, 3).tolist()}"
             )
             for name in ("ped_anova", "fanova"):
-                if rows and name in rows[0]:
+                if name in rows[0]:
                     print(
                         f"{'':<12} {name:<10} success="
                         f"{np.mean([r[name]['success'] for r in rows]):.2f} "
@@ -252,9 +273,7 @@ def main(argv=None) -> dict:
                         f"{np.median([r[name]['seconds'] for r in rows]):.2f}s"
                     )
         print(f"{function:<12} true shares: {report[function]['true']}")
-    if args.out:
-        with open(args.out, "w", encoding="utf-8") as fh:
-            json.dump(report, fh, indent=1)
+    save()
     return report
 
 

@@ -15,10 +15,59 @@ from contextlib import contextmanager
 import numpy as np
 from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import _search as _sk_search
+from sklearn.model_selection import check_cv
 from sklearn.model_selection._split import _yields_constant_splits
 from sklearn.model_selection._validation import _insert_error_scores
 
-__all__ = ["defer_all_fits_failed", "failed_candidates", "yields_constant_splits"]
+__all__ = [
+    "defer_all_fits_failed",
+    "failed_candidates",
+    "search_cv",
+    "search_n_splits",
+    "yields_constant_splits",
+]
+
+
+def search_n_splits(search) -> int:
+    """The number of folds of a fitting search, inside ``_run_search``.
+
+    scikit-learn 1.9 sets ``n_splits_`` before calling ``_run_search``; 1.6
+    only after it. There the splitter is asked, which works for every
+    splitter whose ``get_n_splits`` needs no data (1 otherwise: the batch of
+    ``n_points="auto"`` then counts one fit per candidate). Re-check when 1.6
+    support is dropped.
+    """
+    n_splits = getattr(search, "n_splits_", None)
+    if n_splits is None:
+        try:
+            n_splits = search_cv(search).get_n_splits()
+        except (TypeError, ValueError):  # it needs X, y or groups
+            n_splits = 1
+    return int(n_splits)
+
+
+def search_cv(search):
+    """The splitter a fitting search's ``evaluate_candidates`` uses.
+
+    Recent scikit-learn (1.9) keeps it as the private ``_checked_cv_orig`` (set in
+    ``fit`` before ``_run_search``); 1.6 keeps it in a local variable
+    of ``fit``. There, ``check_cv(search.cv)`` gives a splitter of the same
+    kind of constancy: an int becomes an unshuffled ``KFold`` (the stratified
+    kind ``fit`` builds for a classifier is unshuffled too), and a splitter
+    object or an iterable comes back as itself (wrapped). Re-check when 1.6
+    support is dropped.
+
+    Parameters
+    ----------
+    search : BaseSearchCV
+        A search inside its ``fit``.
+
+    Returns
+    -------
+    cross-validation splitter
+    """
+    checked = getattr(search, "_checked_cv_orig", None)
+    return checked if checked is not None else check_cv(search.cv)
 
 
 def yields_constant_splits(cv) -> bool:

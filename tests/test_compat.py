@@ -27,6 +27,8 @@ from sklearn.model_selection._search import BaseSearchCV
 from sk_hpsearch._compat import (
     defer_all_fits_failed,
     failed_candidates,
+    search_cv,
+    search_n_splits,
     yields_constant_splits,
 )
 
@@ -323,3 +325,55 @@ def test_failed_batch_with_a_callable_multimetric_scorer(batches):
     failed = [batch == [FAIL] for batch in batches]
     assert np.isnan(acc[failed]).all()
     assert np.isfinite(acc[~np.array(failed)]).all()
+
+
+class _SeesItsCV(RandomizedSearchCV):
+    """Records ``search_cv(self)`` inside ``_run_search``."""
+
+    def _run_search(self, evaluate_candidates, *, callback_ctx=None):
+        self.seen_cv = search_cv(self)
+        if callback_ctx is None:  # scikit-learn < 1.9
+            super()._run_search(evaluate_candidates)
+        else:
+            super()._run_search(evaluate_candidates, callback_ctx=callback_ctx)
+
+
+@pytest.mark.parametrize(
+    "cv", [KFold(3, shuffle=True, random_state=0), GroupKFold(3), 3]
+)
+def test_search_cv_is_the_splitter_of_the_search(cv):
+    search = _SeesItsCV(MaybeFailingClassifier(), {"fail": [False]}, n_iter=1, cv=cv)
+    search.fit(X, y, groups=np.arange(len(y)) % 3)
+    if isinstance(cv, int):  # fit's own StratifiedKFold, or the unshuffled fallback
+        assert isinstance(search.seen_cv, KFold | StratifiedKFold)
+        assert not search.seen_cv.shuffle
+    else:
+        assert search.seen_cv is cv
+    assert yields_constant_splits(search.seen_cv)
+
+
+def test_search_cv_falls_back_to_check_cv_without_the_private_attribute():
+    class OldSearch:  # scikit-learn 1.6 sets no _checked_cv_orig
+        cv = ShuffleSplit(3, random_state=None)
+
+    assert search_cv(OldSearch()) is OldSearch.cv
+    assert not yields_constant_splits(search_cv(OldSearch()))
+
+
+def test_search_n_splits_inside_run_search():
+    seen = {}
+
+    class SeesItsSplits(_SeesItsCV):
+        def _run_search(self, evaluate_candidates, *, callback_ctx=None):
+            seen["n"] = search_n_splits(self)
+            super()._run_search(evaluate_candidates, callback_ctx=callback_ctx)
+
+    SeesItsSplits(MaybeFailingClassifier(), {"fail": [False]}, n_iter=1, cv=4).fit(X, y)
+    assert seen["n"] == 4
+
+    class OldSearch:  # scikit-learn 1.6: no n_splits_ before _run_search
+        cv = KFold(5)
+
+    assert search_n_splits(OldSearch()) == 5
+    OldSearch.cv = LeaveOneOut()  # its number of splits needs the data
+    assert search_n_splits(OldSearch()) == 1

@@ -8,6 +8,7 @@ run a few seeds.
 
 from __future__ import annotations
 
+import json
 import sys
 import warnings
 from pathlib import Path
@@ -33,7 +34,7 @@ from sk_hpsearch import (
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks.importance import run_search, true_shares
+from benchmarks.importance import main, run_search, true_shares
 
 CV = [(np.array([0, 1]), np.array([2, 3])), (np.array([2, 3]), np.array([0, 1]))]
 X4 = np.arange(4, dtype=float)[:, None]
@@ -218,3 +219,31 @@ def test_invalid_uses_raise_clear_errors():
         param_importances(Bare())
     found = param_importances(Bare(), param_distributions=space, n_bootstrap=0)
     assert isinstance(found, ParamImportances)
+
+
+def test_benchmark_runs_one_function_and_saves_every_seed(
+    tmp_path, capsys, monkeypatch
+):
+    import benchmarks.importance
+
+    # The brute-force true shares take seconds; a coarse version is enough here.
+    monkeypatch.setattr(
+        benchmarks.importance,
+        "true_shares",
+        lambda function: true_shares(function, n=64, n_grid=8),
+    )
+    out = tmp_path / "importance.json"
+    args = ["--functions", "interaction", "--seeds", "1", "--gp-seeds", "0"]
+    report = main([*args, "--n-iter", "12", "--out", str(out)])
+    assert list(report) == ["interaction"]
+    assert len(report["interaction"]["random"]) == 1
+    assert report["interaction"]["gp"] == []
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    assert (
+        saved["interaction"]["random"][0]["names"]
+        == report["interaction"]["random"][0]["names"]
+    )
+    assert "interaction  random  seeds=1" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["--functions", "nope"])
+    assert "unknown functions ['nope']" in capsys.readouterr().err

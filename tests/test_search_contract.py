@@ -150,20 +150,43 @@ def test_groups_are_passed_to_the_splitter(cls):
         fast(cls, cv=GroupKFold(n_splits=3)).fit(X, y)
 
 
+def _sklearn_scores(estimator, candidates, X, y, **fit_params):
+    """scikit-learn's own mean test scores of ``candidates``, same folds."""
+    grid = [{k: [v] for k, v in params.items()} for params in candidates]
+    search = GridSearchCV(estimator, grid, cv=3).fit(X, y, **fit_params)
+    return search.cv_results_["mean_test_score"]
+
+
 @pytest.mark.parametrize("cls", SEARCHES)
 def test_fit_params_and_metadata_routing(cls):
+    # Compared with scikit-learn itself on the same candidates: whether the
+    # scorer sees sample_weight without routing depends on its version.
     X, y = load_iris(return_X_y=True)
     weights = np.linspace(0.5, 2, len(y))
     plain = cls(LogisticRegression(), LR_SPACE, n_iter=3, cv=3, random_state=0)
-    weighted = plain.fit(X, y, sample_weight=weights).cv_results_["mean_test_score"]
+    weighted = plain.fit(X, y, sample_weight=weights).cv_results_
+    candidates = weighted["params"]
+    np.testing.assert_allclose(
+        weighted["mean_test_score"],
+        _sklearn_scores(LogisticRegression(), candidates, X, y, sample_weight=weights),
+    )
     unweighted = plain.fit(X, y).cv_results_["mean_test_score"]
-    assert not np.allclose(weighted, unweighted)
+    assert not np.allclose(weighted["mean_test_score"], unweighted)
     with sklearn.config_context(enable_metadata_routing=True):
         est = LogisticRegression().set_fit_request(sample_weight=True)
         est = est.set_score_request(sample_weight=True)
         routed = cls(est, LR_SPACE, n_iter=3, cv=3, random_state=0)
         routed.fit(X, y, sample_weight=weights)
-        np.testing.assert_allclose(routed.cv_results_["mean_test_score"], weighted)
+        assert routed.cv_results_["params"] == candidates
+        np.testing.assert_allclose(
+            routed.cv_results_["mean_test_score"],
+            _sklearn_scores(est, candidates, X, y, sample_weight=weights),
+        )
+    version = tuple(int(part) for part in sklearn.__version__.split(".")[:2])
+    if version >= (1, 9):  # the scorer sees the weights unrouted too
+        np.testing.assert_allclose(
+            routed.cv_results_["mean_test_score"], weighted["mean_test_score"]
+        )
 
 
 @pytest.mark.parametrize("cls", SEARCHES)

@@ -20,7 +20,12 @@ from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from sk_hpsearch._compat import defer_all_fits_failed, yields_constant_splits
+from sk_hpsearch._compat import (
+    defer_all_fits_failed,
+    search_cv,
+    search_n_splits,
+    yields_constant_splits,
+)
 from sk_hpsearch.loop._callbacks import check_callbacks
 from sk_hpsearch.loop._loop import SearchLoop
 from sk_hpsearch.search._evaluator import (
@@ -113,7 +118,7 @@ class BaseSpaceSearchCV(BaseSearchCV):
         batch inside it, as halving does per iteration.
         """
         space = SearchSpace(self.param_distributions)
-        if not yields_constant_splits(self._checked_cv_orig):
+        if not yields_constant_splits(search_cv(self)):
             raise ValueError(
                 "The cv parameter must yield the same folds on every call to "
                 "split(), so that candidates of different rounds are compared "
@@ -143,7 +148,7 @@ class BaseSpaceSearchCV(BaseSearchCV):
             resource=self.resource,
             context=context,
             owner=self,
-            n_splits=self.n_splits_,
+            n_splits=search_n_splits(self),
         )
         loop = SearchLoop(
             strategy,

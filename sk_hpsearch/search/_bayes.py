@@ -9,6 +9,7 @@ import numpy as np
 from joblib import effective_n_jobs
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from sk_hpsearch._compat import search_n_splits
 from sk_hpsearch.search._base import BaseSpaceSearchCV
 from sk_hpsearch.space._space import SearchSpace
 from sk_hpsearch.strategies._bayes import BayesStrategy
@@ -299,5 +300,6 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
 
     def _batch_size(self) -> int:
         if self.n_points == "auto":
-            return max(1, math.ceil(effective_n_jobs(self.n_jobs) / self.n_splits_))
+            n_splits = search_n_splits(self)
+            return max(1, math.ceil(effective_n_jobs(self.n_jobs) / n_splits))
         return self.n_points

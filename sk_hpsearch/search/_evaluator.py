@@ -100,6 +100,7 @@ class Evaluator:
         self._owner = owner
         self._n_splits = n_splits
         self._warned_non_finite = False
+        self._warning_registry: dict = {}  # "default" filters: once per search
         self.results: dict = {}
         self.stop_requested = False
 
@@ -150,7 +151,12 @@ class Evaluator:
                     continue
                 self._warned_non_finite = True
             warnings.warn_explicit(
-                w.message, w.category, w.filename, w.lineno, source=w.source
+                w.message,
+                w.category,
+                w.filename,
+                w.lineno,
+                registry=self._warning_registry,
+                source=w.source,
             )
         return results
 
