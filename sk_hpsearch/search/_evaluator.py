@@ -3,7 +3,8 @@
 :class:`Evaluator` decodes cube points into parameter dicts, adds the budget
 and the extra ``cv_results_`` columns, opens one callback sub-context per
 batch (scikit-learn >= 1.9), and reads back the optimised metric's mean test
-scores, NaN where a fit failed.
+scores, NaN where a fit failed. A batch lost with a Dask worker is fitted
+again (:mod:`sk_hpsearch.search._cluster`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from sk_hpsearch._compat import failed_candidates
+from sk_hpsearch.search._cluster import retry_lost_batches
 from sk_hpsearch.space._space import SearchSpace
 from sk_hpsearch.strategies._base import Batch
 
@@ -111,6 +113,18 @@ class Evaluator:
     def __call__(self, batch: Batch) -> np.ndarray:
         """Fit and score ``batch``; its scores, NaN where a fit failed."""
         params, more_results = self.candidates(batch)
+        self.results = retry_lost_batches(
+            lambda: self._evaluate_batch(params, more_results),
+            n_candidates=len(params),
+        )
+        return self._last_scores(len(params))
+
+    def _evaluate_batch(self, params: list, more_results: dict) -> dict:
+        """One ``evaluate_candidates`` call, in a callback sub-context of its own.
+
+        A batch fitted again after a lost Dask worker gets a new sub-context:
+        scikit-learn gives each of the first call's fits a child of the first.
+        """
         kwargs = {}
         if self._context is not None:
             kwargs["callback_ctx"] = self._context.subcontext(
@@ -118,11 +132,11 @@ class Evaluator:
                 max_subtasks=len(params) * self._n_splits,
                 sequential_subtasks=False,
             ).call_on_fit_task_begin(estimator=self._owner)
-        self.results = self._call_once_warning(params, more_results, kwargs)
+        results = self._call_once_warning(params, more_results, kwargs)
         if self._context is not None:
             stop = kwargs["callback_ctx"].call_on_fit_task_end(estimator=self._owner)
             self.stop_requested |= bool(stop)
-        return self._last_scores(len(params))
+        return results
 
     def predict_seconds(self, batch: Batch) -> float | None:
         """Seconds ``batch`` should take, from the fit and score times so far.
