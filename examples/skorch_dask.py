@@ -51,7 +51,7 @@ def gpu_cluster(n_gpus: int) -> SpecCluster:
         }
         for gpu in range(n_gpus)
     }
-    scheduler = {"cls": Scheduler, "options": {"dashboard_address": None}}
+    scheduler = {"cls": Scheduler, "options": {"dashboard_address": ":0"}}
     return SpecCluster(workers=workers, scheduler=scheduler)
 
 
@@ -63,7 +63,7 @@ def start_cluster(n_cpu_workers: int):
     cluster = LocalCluster(
         n_workers=n_cpu_workers,
         threads_per_worker=1,
-        dashboard_address=None,
+        dashboard_address=":0",
         silence_logs=logging.ERROR,
     )
     return cluster, {}
