@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from joblib.externals.loky import get_reusable_executor
 from sklearn.base import clone
 from sklearn.model_selection import KFold, cross_validate
 
@@ -57,6 +58,9 @@ def stop_after(n_batches: int):
 def counter(tmp_path, monkeypatch):
     path = tmp_path / "fits.txt"
     monkeypatch.setenv("SKH_FIT_COUNTER", str(path))
+    # loky reuses its worker processes across tests: workers started before
+    # the variable was set would not see it, and would count nothing.
+    get_reusable_executor().shutdown(wait=True)
     return path
 
 
