@@ -157,9 +157,11 @@ def test_the_last_candidates_maximise_the_predicted_score(monkeypatch, n_iter, n
     calls = []
     propose = bayes._propose
 
-    def spy(space, history, q, gp_params, restart, acq_func, ucb_beta, rng):
+    def spy(space, history, data, q, gp_params, restart, acq_func, ucb_beta, rng):
         calls.append((len(history), acq_func, ucb_beta))
-        return propose(space, history, q, gp_params, restart, acq_func, ucb_beta, rng)
+        return propose(
+            space, history, data, q, gp_params, restart, acq_func, ucb_beta, rng
+        )
 
     monkeypatch.setattr(bayes, "_propose", spy)
     search(n_iter=n_iter, acq_func="ei", ucb_beta=2.0)

@@ -137,11 +137,13 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
         Earlier results to start from (a warm start, typically on data that
         changed since): a fitted search, its ``cv_results_``, or a
         checkpoint journal. The earlier best candidates are evaluated first
-        on the new data (GP: the initial design; coarse-to-fine: the first
-        round, whose other candidates are drawn in the box around them);
-        the GP also fits the earlier candidates not re-evaluated, their
-        scores shifted by the median change of the re-evaluated ones, so new
-        scores overrule old ones. Candidates are mapped into the current
+        on the new data (GP: the initial design, one per neighbourhood and
+        filled up with Sobol points; coarse-to-fine: the first round, whose
+        other candidates are drawn in the box around them); the GP also
+        fits the earlier candidates not re-evaluated, their scores shifted
+        by the median change of the re-evaluated ones and marked as earlier
+        by a column whose fitted lengthscale sets how much they count, so
+        new scores overrule old ones. Candidates are mapped into the current
         space: a parameter dropped from it is ignored, one added takes the
         estimator's value, and a candidate that no longer fits (a value
         outside a narrowed range, a value removed from a list) is dropped

@@ -31,6 +31,14 @@ three times cheaper than the fresh one."""
 FINAL_SHARE = 0.05
 """Share of ``n_iter`` (at least one candidate) proposed last by maximising the
 predicted score: exploration has no later use then."""
+PRIOR_MIN_DISTANCE = 0.2
+"""A warm start's initial design skips an earlier candidate closer than this
+(Euclidean, in the cube) to a better one it already re-evaluates: an earlier
+search that exploited its best region has many near-copies of its best, and
+re-evaluating them all tells the new search little."""
+NEW, EARLIER = 0.25, 0.75
+"""Cube values of the "which search" indicator column of a warm start's GP (the
+cell centres of a two-valued categorical)."""
 COLUMNS = ("step", "initial", "acquisition_value", "predicted_mean", "predicted_std")
 """The extra result columns of every candidate."""
 
@@ -57,11 +65,14 @@ class BayesStrategy(Strategy):
         Canonical points to use as the initial design instead of Sobol
         points (a whole grid of lists, in ``ParameterGrid`` order).
     prior : tuple of ndarray, default=None
-        ``(X, scores)`` of an earlier search (a warm start). The best
-        ``n_initial`` of them (fewer if fewer scored) are the initial design,
-        re-evaluated first; the GP then also fits the earlier points not
-        re-evaluated, their scores shifted by the median change seen on the
-        re-evaluated ones, so that new scores overrule old ones.
+        ``(X, scores)`` of an earlier search (a warm start). The initial
+        design re-evaluates the best of them, at most one per neighbourhood
+        (:data:`PRIOR_MIN_DISTANCE`), filled up with Sobol points. The GP then
+        also fits the earlier points not re-evaluated, their scores shifted by
+        the median change seen on the re-evaluated ones, with a "which
+        search" indicator column whose fitted lengthscale decides how much
+        they count (see :func:`_propose`), so that new scores overrule old
+        ones.
     """
 
     def __init__(
@@ -83,11 +94,7 @@ class BayesStrategy(Strategy):
             n_initial = max(5, space.n_dims + 1)
         self.prior = prior
         if design is None and prior is not None:
-            X, scores = prior
-            order = np.argsort(-np.where(np.isfinite(scores), scores, -np.inf))
-            n_best = min(n_initial, int(np.isfinite(scores).sum()))
-            if n_best:
-                design = X[order[:n_best]]
+            design = self._prior_design(prior, min(n_iter, n_initial))
         self.n_initial = min(n_iter, n_initial if design is None else len(design))
         self.acq_func = acq_func
         self.n_points = n_points
@@ -95,6 +102,23 @@ class BayesStrategy(Strategy):
         self.step = 0
         self.gp_params = None
         self._design = design
+
+    def _prior_design(self, prior: tuple[np.ndarray, np.ndarray], n: int):
+        """A warm start's initial design: ``n`` points, the earlier best first.
+
+        The earlier candidates are taken best first, skipping any closer than
+        :data:`PRIOR_MIN_DISTANCE` to one already taken, so that the design
+        does not spend its evaluations on one cluster the earlier search
+        exploited; Sobol points fill what the earlier candidates leave.
+        """
+        X, scores = prior
+        best = diverse_best(X, scores, n, PRIOR_MIN_DISTANCE)
+        if len(best) < n:
+            again = set(self.space.keys(best))
+            drawn = self.history.draw_new(sobol_sampler(self.space, self.rng), n)
+            drawn = drawn[[key not in again for key in self.space.keys(drawn)]]
+            best = np.vstack([best, drawn[: n - len(best)]])
+        return best
 
     def batch_size(self) -> int:
         """The rest of the initial design, then ``n_points``."""
@@ -135,13 +159,19 @@ class BayesStrategy(Strategy):
         if batch.is_new and all(batch.columns.get("initial", [False])):
             self._design = np.vstack([batch.X, self._design])
 
-    def _model_data(self) -> tuple[np.ndarray, np.ndarray]:
-        """The history's points and scores, and a warm start's earlier ones."""
+    def _model_data(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """The GP's points, scores, and which rows an earlier search scored.
+
+        Without a warm start the third item is None; with one, the earlier
+        points not re-evaluated follow the history's (their scores shifted to
+        the new data's level) and the mask marks them.
+        """
         X, scores = self.history.model_data()
         if self.prior is None:
-            return X, scores
+            return X, scores, None
         X_old, old = _calibrated_prior(self.space, self.history, self.prior)
-        return np.vstack([X, X_old]), np.concatenate([scores, old])
+        earlier = np.r_[np.zeros(len(X), dtype=bool), np.ones(len(X_old), dtype=bool)]
+        return np.vstack([X, X_old]), np.concatenate([scores, old]), earlier
 
     def _step(self, q: int) -> Batch | None:
         """One step of Bayesian optimisation: up to ``q`` points from the GP.
@@ -153,15 +183,16 @@ class BayesStrategy(Strategy):
         self.step += 1
         n_told = len(self.history)
         X = np.empty((0, self.space.n_dims))
-        history = self.history if self.prior is None else _WithPrior(self)
-        if len(history.model_data()[0]):
+        X_model, scores, earlier = self._model_data()
+        if len(X_model):
             restart = (
                 n_told < 5 * (self.space.n_dims + 2) or self.step % RESTART_EVERY == 0
             )
             final = n_told >= self.n_iter - math.ceil(FINAL_SHARE * self.n_iter)
             X, acq, mean, std, self.gp_params = _propose(
                 self.space,
-                history,
+                self.history,
+                (X_model, scores, earlier),
                 q,
                 self.gp_params,
                 restart,
@@ -176,25 +207,39 @@ class BayesStrategy(Strategy):
         return Batch(X, {k: list(v) for k, v in zip(COLUMNS, values, strict=True)})
 
 
-class _WithPrior:
-    """The history as the GP of a warm-started strategy sees it.
+def diverse_best(
+    X: np.ndarray, scores: np.ndarray, n: int, min_distance: float
+) -> np.ndarray:
+    """Up to ``n`` of the best scored points, pairwise at least ``min_distance`` apart.
 
-    Everything is the history's, except :meth:`model_data`, which adds the
-    earlier points (:meth:`BayesStrategy._model_data`).
+    Parameters
+    ----------
+    X : ndarray of shape (m, D)
+        Cube points.
+    scores : ndarray of shape (m,)
+        Their scores; non-finite ones are never taken.
+    n : int
+    min_distance : float
+        Euclidean distance in the cube below which a point counts as a
+        repeat of a better one already taken.
+
+    Returns
+    -------
+    ndarray of shape (k, D), k <= n
+        Best first.
     """
-
-    def __init__(self, strategy: BayesStrategy):
-        self._strategy = strategy
-        self._history = strategy.history
-
-    def __len__(self) -> int:
-        return len(self._history)
-
-    def model_data(self) -> tuple[np.ndarray, np.ndarray]:
-        return self._strategy._model_data()
-
-    def __getattr__(self, name):
-        return getattr(self._history, name)
+    finite = np.isfinite(scores)
+    order = np.argsort(-np.where(finite, scores, -np.inf), kind="stable")
+    chosen: list[int] = []
+    for i in order[: int(finite.sum())]:
+        if len(chosen) == n:
+            break
+        if (
+            not chosen
+            or np.min(np.linalg.norm(X[chosen] - X[i], axis=1)) >= min_distance
+        ):
+            chosen.append(i)
+    return X[chosen]
 
 
 def _calibrated_prior(space, history, prior):
@@ -228,6 +273,7 @@ def sobol_sampler(space: SearchSpace, rng: np.random.RandomState):
 def _propose(
     space: SearchSpace,
     history: History,
+    model_data: tuple[np.ndarray, np.ndarray, np.ndarray | None],
     q: int,
     gp_params,
     restart: bool,
@@ -235,7 +281,16 @@ def _propose(
     ucb_beta: float,
     rng: np.random.RandomState,
 ):
-    """Fit the GP to the history and propose up to ``q`` new points.
+    """Fit the GP to the model data and propose up to ``q`` new points.
+
+    ``model_data`` is ``(X, scores, earlier)``: with a warm start, ``earlier``
+    marks the rows an earlier search scored, and the GP sees one more
+    column, a categorical "which search" indicator. Its lengthscale, fitted
+    with the others, is how much the earlier scores say about the new ones:
+    long when both agree, short (the earlier rows then barely move the
+    prediction) when the new data reordered the candidates. Candidates are
+    proposed for the new search only (the column held at "new") and the
+    incumbent of the acquisition is the best new score.
 
     Returns the points, their acquisition values, the predicted mean and std
     in score units, and the fitted GP hyperparameters (to warm-start the
@@ -245,26 +300,37 @@ def _propose(
     hundred rows, and threads cost more than they save (on a busy machine
     many times more).
     """
+    X_model, scores, earlier = model_data
     with _blas_controller().limit(limits=1, user_api="blas"):
-        X_model, scores = history.model_data()
         warping = ScoreWarping(scores)
         z = warping.targets
-        gp = fit_gp(
-            X_model, z, space.is_categorical, init=gp_params, rng=rng, restart=restart
+        is_categorical, choices, snap = (
+            space.is_categorical,
+            space.choices(),
+            space.snap,
         )
         exclude = history.excluded
+        incumbent = float(z.max())
+        if earlier is not None:
+            X_model = np.column_stack([X_model, np.where(earlier, EARLIER, NEW)])
+            is_categorical = np.r_[is_categorical, True]
+            choices = [*choices, np.array([NEW, EARLIER])]
+            snap = _snap_with_indicator(space.snap)
+            exclude = np.column_stack([exclude, np.full(len(exclude), NEW)])
+            if (~earlier).any():
+                incumbent = float(z[~earlier].max())
+        gp = fit_gp(
+            X_model, z, is_categorical, init=gp_params, rng=rng, restart=restart
+        )
         batches, values = [], []
         for k in range(space.n_subspaces):
             fixed_mask, fixed_values = space.fixed_columns(k)
-            domain = Domain(
-                space.is_categorical,
-                space.choices(),
-                space.snap,
-                fixed_mask,
-                fixed_values,
-            )
+            if earlier is not None:
+                fixed_mask = np.r_[fixed_mask, True]
+                fixed_values = np.r_[fixed_values, NEW]
+            domain = Domain(is_categorical, choices, snap, fixed_mask, fixed_values)
             acq = make_acquisition(
-                gp, acq_func, float(z.max()), beta=ucb_beta, domain=domain
+                gp, acq_func, incumbent, beta=ucb_beta, domain=domain
             )
             Xk, acq_k = propose_batch(acq, q, exclude=exclude, rng=rng)
             batches.append(Xk)
@@ -273,11 +339,21 @@ def _propose(
         acq_values = np.concatenate(values)
         keep = np.argsort(-acq_values, kind="stable")[:q]
         X, acq_values = X[keep], acq_values[keep]
+        mean_z, var_z = gp.posterior(X) if len(X) else (np.empty(0), np.empty(0))
+        X = X[:, : space.n_dims]
         new = history.is_new(X)
         X, acq_values = X[new], acq_values[new]
-        mean_z, var_z = gp.posterior(X) if len(X) else (np.empty(0), np.empty(0))
-        mean, std = warping.to_scores(mean_z, np.sqrt(var_z))
+        mean, std = warping.to_scores(mean_z[new], np.sqrt(var_z[new]))
     return X, acq_values, mean, std, gp.params
+
+
+def _snap_with_indicator(snap):
+    """``snap`` of the space's columns; the last (indicator) column as is."""
+
+    def snap_all(X: np.ndarray) -> np.ndarray:
+        return np.column_stack([snap(X[:, :-1]), X[:, -1]])
+
+    return snap_all
 
 
 @cache
