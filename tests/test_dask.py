@@ -422,7 +422,10 @@ def test_the_only_worker_killed_is_restarted_and_the_search_finishes(tmp_path):
         client.wait_for_workers(1, timeout=120)
         before = worker_pids(client)
         search = killing_search(CoarseToFineSearchCV, tmp_path, client, kill_at=7)
-        with pytest.warns(RuntimeWarning, match="Dask worker was lost"):
+        # the batch may be lost with the worker's data (then fitted again, with
+        # a warning), or rerun by the scheduler on the restarted worker
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "A Dask worker was lost")
             dask_fit(search, X, y)
         after = worker_pids(client)
     assert len(after) == 1 and after != before, "the worker was not restarted"
