@@ -475,6 +475,27 @@ def test_a_batch_lost_too_often_raises(client):
     assert len(calls) == 3
 
 
+def test_a_retry_that_finds_no_worker_waits_and_retries(client):
+    """A restarted worker may come later than joblib's 10 s wait: retry again."""
+    no_worker = TimeoutError("DaskDistributedBackend has no worker after 10 seconds")
+    outcomes = [FutureCancelledError("batch-x", "already forgotten"), no_worker]
+
+    def flaky():
+        if outcomes:
+            raise outcomes.pop(0)
+        return "fitted"
+
+    with pytest.warns(RuntimeWarning) as caught:
+        assert retry_lost_batches(flaky, n_candidates=3) == "fitted"
+    messages = [str(w.message) for w in caught]
+    assert "A Dask worker was lost" in messages[0]
+    assert "No Dask worker was up to fit again" in messages[1]
+    # on a first call, joblib's own error stands: nothing was lost
+    outcomes = [no_worker]
+    with pytest.raises(TimeoutError, match="has no worker"):
+        retry_lost_batches(flaky, n_candidates=3)
+
+
 def test_other_errors_are_not_retried():
     calls = []
 

@@ -17,6 +17,9 @@ the same way. Nothing of the batch has reached the search's results then
 it again with the same candidates scatters the data anew to the live workers
 and gives the very results the undisturbed run would.
 
+The client asked is the one joblib's backend submits to: the one given as
+``parallel_config(backend="dask", client=...)``, else the default client.
+
 Data scattered up front with ``parallel_config(backend="dask", scatter=[X,
 y])`` is broadcast to every worker and, while the scheduler's active memory
 manager is stopped (``client.amm.stop()``), stays there: one lost worker then
@@ -107,6 +110,18 @@ def _backend_client():
     return client
 
 
+def _no_worker(exc: BaseException) -> bool:
+    """Whether ``exc`` is joblib's report that the cluster has no worker.
+
+    joblib's Dask backend raises it from ``effective_n_jobs``, before it
+    submits a batch, when no worker came within its
+    ``wait_for_workers_timeout`` (``joblib/_dask.py``, joblib 1.6: a
+    ``TimeoutError`` whose message starts "DaskDistributedBackend has no
+    worker"). Re-check the message with every joblib release after 1.6.
+    """
+    return isinstance(exc, TimeoutError) and "has no worker" in str(exc)
+
+
 def _live_client():
     """The Dask client of the search, if it is still connected, else None.
 
@@ -127,11 +142,13 @@ def _wait_for_a_worker(client, timeout: float) -> bool:
     """Wait until the scheduler has a worker; whether one came within ``timeout``.
 
     It asks the scheduler itself (``client.ncores()``), as joblib's backend
-    does before it submits a batch. ``client.wait_for_workers`` reads the
-    cluster object's copy of the scheduler's state instead, which may still
-    list the workers just killed (the batch fitted again then finds none,
-    and joblib gives up after its 10 s ``wait_for_workers_timeout``) or miss
-    the restarted ones for longer than the timeout.
+    does before it submits a batch (and gives up after its 10 s
+    ``wait_for_workers_timeout`` when there is none). With a ``LocalCluster``,
+    ``client.wait_for_workers`` reads the cluster object's copy of the
+    scheduler's state instead: on a loaded machine, where a restarted worker
+    took 12 s to come back, it was seen to return while the scheduler had no
+    worker (the retry then failed in joblib's wait), and once to time out
+    after 60 s.
     """
     deadline = time.monotonic() + timeout
     while not sum(client.ncores().values()):
@@ -177,7 +194,10 @@ def retry_lost_batches(
         try:
             return evaluate()
         except Exception as exc:
-            if not _lost_on_cluster(exc):
+            # a batch fitted again may find no worker up yet: joblib then
+            # gives up before it submits anything, so waiting longer is safe
+            no_worker = attempt > 0 and _no_worker(exc)
+            if not (_lost_on_cluster(exc) or no_worker):
                 raise
             client = _live_client()
             if client is None or "scheduler-connection-lost" in str(exc):
@@ -191,10 +211,16 @@ def retry_lost_batches(
             if attempt == max_retries:
                 raise
             attempt += 1
+            what = (
+                f"No Dask worker was up to fit again a batch of {n_candidates} "
+                "candidates lost with a worker"
+                if no_worker
+                else f"A Dask worker was lost with the data of a batch of "
+                f"{n_candidates} candidates"
+            )
             warnings.warn(
-                f"A Dask worker was lost with the data of a batch of {n_candidates} "
-                f"candidates ({type(exc).__name__}: {exc}); fitting the batch "
-                f"again (retry {attempt} of {max_retries}).",
+                f"{what} ({type(exc).__name__}: {exc}); fitting the batch again "
+                f"(retry {attempt} of {max_retries}).",
                 RuntimeWarning,
                 stacklevel=2,
             )
