@@ -26,12 +26,14 @@ from sk_hpsearch.loop._journal import CheckpointMismatchError, load_checkpoint
 from sk_hpsearch.loop._state import SearchState
 from sk_hpsearch.optimize._optimizer import BayesianOptimizer, CoarseToFineOptimizer
 from sk_hpsearch.search._bayes import GPBayesSearchCV
+from sk_hpsearch.search._cluster import ClusterLostError
 from sk_hpsearch.search._coarse_to_fine import CoarseToFineSearchCV
 from sk_hpsearch.space._distributions import LogUniform, OneMinusLogUniform
 
 __all__ = [
     "BayesianOptimizer",
     "CheckpointMismatchError",
+    "ClusterLostError",
     "CoarseToFineOptimizer",
     "CoarseToFineSearchCV",
     "GPBayesSearchCV",

@@ -1,5 +1,5 @@
 """Estimators for the Dask cluster tests: slow fits, a fit that kills workers,
-and a probe of the device a worker's fit would use."""
+fits logged to a file, and a probe of the device a worker's fit would use."""
 
 from __future__ import annotations
 
@@ -74,6 +74,45 @@ class WorkerKillingClassifier(BudgetClassifier):
             for pid in sorted(pids, key=lambda p: p == os.getpid()):
                 os.kill(pid, signal.SIGKILL)
         return super().fit(X, y)
+
+
+def _append(path: str, line: str) -> None:
+    """Append ``line`` to ``path`` in one write (atomic across processes)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.write(fd, line.encode())
+    finally:
+        os.close(fd)
+
+
+class LoggedFitClassifier(BudgetClassifier):
+    """``BudgetClassifier`` that logs each fit, in whichever process it runs.
+
+    A fit appends ``start`` to the file ``log``, sleeps ``delay`` seconds,
+    then appends ``done <alpha> <beta> <kind> <n_steps> <n_samples>``: the
+    test sees which fits are running and which completed, across a lost
+    cluster and a resume.
+    """
+
+    def __init__(self, alpha=1.0, beta=0.5, kind="a", n_steps=27, delay=0.0, log=None):
+        super().__init__(alpha=alpha, beta=beta, kind=kind, n_steps=n_steps)
+        self.delay = delay
+        self.log = log
+
+    def fit(self, X, y, sample_weight=None):
+        _append(self.log, "start\n")
+        time.sleep(self.delay)
+        super().fit(X, y)
+        fit = f"{self.alpha!r} {self.beta!r} {self.kind} {self.n_steps} {len(y)}"
+        _append(self.log, f"done {fit}\n")
+        return self
+
+
+def logged_fits(log) -> tuple[int, list[str]]:
+    """Fits of :class:`LoggedFitClassifier` in ``log``: (started, completed)."""
+    lines = Path(log).read_text().splitlines() if Path(log).exists() else []
+    done = [line.removeprefix("done ") for line in lines if line != "start"]
+    return len(lines) - len(done), done
 
 
 class DeviceProbe(FunctionClassifier):

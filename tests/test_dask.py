@@ -11,8 +11,10 @@ import itertools
 import json
 import logging
 import os
+import re
 import runpy
 import threading
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -23,14 +25,22 @@ from scipy import stats
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import RandomizedSearchCV, ShuffleSplit
 
-from sk_hpsearch import CoarseToFineSearchCV, GPBayesSearchCV, LogUniform
-from sk_hpsearch.search._cluster import ClusterLostError, retry_lost_batches
+from sk_hpsearch import (
+    ClusterLostError,
+    CoarseToFineSearchCV,
+    GPBayesSearchCV,
+    LogUniform,
+    load_checkpoint,
+)
+from sk_hpsearch.search._cluster import retry_lost_batches
 
 from ._cluster_fakes import (
     DeviceProbe,
+    LoggedFitClassifier,
     SlowClassifier,
     WorkerKillingClassifier,
     fake_cuda_devices,
+    logged_fits,
 )
 from ._fakes import BudgetClassifier, classification_data
 
@@ -69,9 +79,9 @@ SPACE = {
 TIMES = {"mean_fit_time", "std_fit_time", "mean_score_time", "std_score_time"}
 
 
-def local_cluster() -> LocalCluster:
+def local_cluster(n_workers: int = 2) -> LocalCluster:
     return LocalCluster(
-        n_workers=2,
+        n_workers=n_workers,
         threads_per_worker=1,
         processes=True,
         dashboard_address=":0",
@@ -247,29 +257,194 @@ def test_search_results_do_not_depend_on_scatter(client):
     assert_same_results(runs[1].cv_results_, runs[0].cv_results_)
 
 
+# --- checkpoints ----------------------------------------------------------------
+
+
+def journal_batches(path) -> list[dict]:
+    """The batch records of a checkpoint journal (JSON lines, header first)."""
+    lines = [json.loads(line) for line in Path(path).read_text().splitlines()]
+    assert lines[0]["kind"] == "header"
+    return [line for line in lines[1:] if line["kind"] == "batch"]
+
+
+def journaled_candidates(path) -> Counter:
+    """How often the journal holds each candidate (at each budget)."""
+    return Counter(
+        (json.dumps(params, sort_keys=True), batch.get("resource"))
+        for batch in journal_batches(path)
+        for params in batch["params"]
+    )
+
+
+@pytest.mark.parametrize("budget", [False, True], ids=["plain", "budget"])
+@pytest.mark.parametrize("cls", SEARCHES)
+def test_checkpointed_search_on_the_cluster_equals_n_jobs_1(
+    client, cls, budget, tmp_path
+):
+    X, y = classification_data(120)
+    expected = make_search(cls, budget, n_jobs=1).fit(X, y).cv_results_
+    path = tmp_path / "search.jsonl"
+    search = dask_fit(make_search(cls, budget, checkpoint=path), X, y)
+    assert_same_results(search.cv_results_, expected)
+    journaled = journaled_candidates(path)
+    assert set(journaled.values()) == {1}
+    assert sum(journaled.values()) == len(expected["params"])
+    # the journal written through the cluster replays: nothing is fitted again
+    again = dask_fit(make_search(cls, budget, checkpoint=path), X, y)
+    assert again.n_resumed_ == len(expected["params"])
+    assert_same_results(again.cv_results_, expected)
+
+
+@pytest.mark.parametrize("cls", SEARCHES)
+def test_killed_workers_with_a_checkpoint_journal_each_candidate_once(
+    client, cls, tmp_path
+):
+    X, y = classification_data(200)
+    expected = undisturbed_results(cls, X, y)
+    path = tmp_path / "search.jsonl"
+    search = killing_search(cls, tmp_path, client, kill_at=7, checkpoint=path)
+    with pytest.warns(RuntimeWarning, match="Dask worker was lost"):
+        dask_fit(search, X, y)
+    assert_same_results(search.cv_results_, expected)
+    journaled = journaled_candidates(path)
+    assert set(journaled.values()) == {1}, "a candidate was journaled twice"
+    assert sum(journaled.values()) == len(expected["params"])
+    assert load_checkpoint(path)["params"] == expected["params"]
+
+
+def test_lost_scheduler_keeps_the_checkpoint_and_a_new_cluster_resumes(tmp_path):
+    X, y = classification_data(200)
+    path = tmp_path / "search.jsonl"
+    log, reference_log = tmp_path / "fits.log", tmp_path / "reference.log"
+
+    def search(log, delay, **kwargs):
+        estimator = LoggedFitClassifier(delay=delay, log=str(log))
+        return make_search(GPBayesSearchCV, False, estimator=estimator, **kwargs)
+
+    # n_iter=8: a batch of 4 initial points, then two steps of n_points=2
+    expected = search(reference_log, 0.0, n_jobs=1).fit(X, y).cv_results_
+    _, reference_fits = logged_fits(reference_log)
+    k = 2  # batches completed when the scheduler is lost
+
+    def close_scheduler_in_batch_k():
+        while True:
+            try:
+                batches = journal_batches(path) if path.exists() else []
+            except (json.JSONDecodeError, IndexError):  # a line being written
+                batches = []
+            journaled = sum(len(params) for b in batches for params in b["fits"])
+            if len(batches) >= k and logged_fits(log)[0] > journaled:
+                break  # the fits of batch k are running
+            threading.Event().wait(0.05)
+        cluster.sync(cluster.scheduler.close)
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "3s"}):
+        with local_cluster() as cluster, Client(cluster):
+            closer = threading.Thread(target=close_scheduler_in_batch_k, daemon=True)
+            closer.start()
+            with pytest.raises(ClusterLostError, match=re.escape(repr(str(path)))):
+                dask_fit(search(log, 0.5, checkpoint=path), X, y)
+            closer.join()
+
+    # the journal holds the k batches completed, readable as results
+    batches = journal_batches(path)
+    assert [b["batch"] for b in batches] == list(range(k))
+    n_rows = sum(len(b["params"]) for b in batches)
+    assert load_checkpoint(path)["params"] == expected["params"][:n_rows]
+    n_journaled_fits = sum(len(params) for b in batches for params in b["fits"])
+
+    _, fits_before = logged_fits(log)
+    with local_cluster() as cluster, Client(cluster) as client:
+        client.wait_for_workers(2, timeout=120)
+        resumed = dask_fit(search(log, 0.5, checkpoint=path), X, y)
+    _, fits_after = logged_fits(log)
+    assert_same_results(resumed.cv_results_, expected)
+    assert resumed.n_resumed_ == n_rows
+    # the resume ran every fit the journal lacks, and none that it holds
+    resumed_fits = fits_after[len(fits_before) :]
+    assert Counter(resumed_fits) == Counter(reference_fits[n_journaled_fits:])
+
+
 # --- faults -------------------------------------------------------------------
 
 
-def killing_search(cls, tmp_path, client, kill_at):
-    pids = tmp_path / "pids"
-    pids.write_text(" ".join(str(p) for p in client.run(os.getpid).values()))
+def worker_pids(client) -> list[int]:
+    return sorted(client.run(os.getpid).values())
+
+
+def killing_search(cls, tmp_path, client, kill_at, pids=None, **kwargs):
+    """A search whose ``kill_at``-th fit kills ``pids`` (default: every worker)."""
+    path = tmp_path / "pids"
+    path.write_text(" ".join(str(p) for p in pids or worker_pids(client)))
     estimator = WorkerKillingClassifier(
-        kill_at=kill_at, pids=str(pids), counter=str(tmp_path / "fits")
+        kill_at=kill_at, pids=str(path), counter=str(tmp_path / "fits")
     )
-    return make_search(cls, budget=cls is CoarseToFineSearchCV, estimator=estimator)
+    budget = cls is CoarseToFineSearchCV
+    return make_search(cls, budget=budget, estimator=estimator, **kwargs)
+
+
+def undisturbed_results(cls, X, y) -> dict:
+    """``cv_results_`` of :func:`killing_search`'s search, run with ``n_jobs=1``."""
+    budget = cls is CoarseToFineSearchCV
+    search = make_search(cls, budget, estimator=BudgetClassifier(), n_jobs=1)
+    return search.fit(X, y).cv_results_
 
 
 @pytest.mark.parametrize("cls", SEARCHES)
 def test_killed_workers_lose_no_candidate(client, cls, tmp_path):
     X, y = classification_data(200)
-    budget = cls is CoarseToFineSearchCV
-    undisturbed = make_search(cls, budget, estimator=BudgetClassifier(), n_jobs=1)
-    expected = undisturbed.fit(X, y).cv_results_
+    expected = undisturbed_results(cls, X, y)
     search = killing_search(cls, tmp_path, client, kill_at=7)
     with pytest.warns(RuntimeWarning, match="Dask worker was lost"):
         dask_fit(search, X, y)
     assert_same_results(search.cv_results_, expected)
     assert len(search.cv_results_["params"]) == len(expected["params"])
+
+
+def test_a_non_default_client_gets_its_lost_batches_refitted(cluster, tmp_path):
+    """The retry asks the client that joblib's backend uses, not the default."""
+    X, y = classification_data(200)
+    expected = undisturbed_results(GPBayesSearchCV, X, y)
+    with Client(cluster, set_as_default=False) as client:
+        client.wait_for_workers(2, timeout=120)
+        with pytest.raises(ValueError, match="No global client"):
+            distributed.get_client()
+        search = killing_search(GPBayesSearchCV, tmp_path, client, kill_at=7)
+        with pytest.warns(RuntimeWarning, match="Dask worker was lost"):
+            dask_fit(search, X, y, client=client)
+    assert_same_results(search.cv_results_, expected)
+
+
+def test_the_only_worker_killed_is_restarted_and_the_search_finishes(tmp_path):
+    X, y = classification_data(200)
+    expected = undisturbed_results(CoarseToFineSearchCV, X, y)
+    with local_cluster(n_workers=1) as cluster, Client(cluster) as client:
+        client.wait_for_workers(1, timeout=120)
+        before = worker_pids(client)
+        search = killing_search(CoarseToFineSearchCV, tmp_path, client, kill_at=7)
+        # the batch may be lost with the worker's data (then fitted again, with
+        # a warning), or rerun by the scheduler on the restarted worker
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "A Dask worker was lost")
+            dask_fit(search, X, y)
+        after = worker_pids(client)
+    assert len(after) == 1 and after != before, "the worker was not restarted"
+    assert_same_results(search.cv_results_, expected)
+
+
+def test_broadcast_data_survives_a_killed_worker(client, replicas_kept, tmp_path):
+    """The user guide's ``scatter=[X, y]`` with ``client.amm.stop()``: no retry."""
+    X, y = classification_data(200)
+    expected = undisturbed_results(GPBayesSearchCV, X, y)
+    victim = worker_pids(client)[0]
+    search = killing_search(GPBayesSearchCV, tmp_path, client, kill_at=5, pids=[victim])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dask_fit(search, X, y, scatter=[X, y])
+    retried = [w for w in caught if "Dask worker was lost" in str(w.message)]
+    assert not retried, "a batch was lost although its data had replicas"
+    assert victim not in worker_pids(client), "the worker was not killed"
+    assert_same_results(search.cv_results_, expected)
 
 
 def test_upstream_randomized_search_still_dies_with_killed_workers(client, tmp_path):
@@ -298,6 +473,27 @@ def test_a_batch_lost_too_often_raises(client):
         with pytest.raises(FutureCancelledError, match="already forgotten"):
             retry_lost_batches(lost, n_candidates=3, max_retries=2)
     assert len(calls) == 3
+
+
+def test_a_retry_that_finds_no_worker_waits_and_retries(client):
+    """A restarted worker may come later than joblib's 10 s wait: retry again."""
+    no_worker = TimeoutError("DaskDistributedBackend has no worker after 10 seconds")
+    outcomes = [FutureCancelledError("batch-x", "already forgotten"), no_worker]
+
+    def flaky():
+        if outcomes:
+            raise outcomes.pop(0)
+        return "fitted"
+
+    with pytest.warns(RuntimeWarning) as caught:
+        assert retry_lost_batches(flaky, n_candidates=3) == "fitted"
+    messages = [str(w.message) for w in caught]
+    assert "A Dask worker was lost" in messages[0]
+    assert "No Dask worker was up to fit again" in messages[1]
+    # on a first call, joblib's own error stands: nothing was lost
+    outcomes = [no_worker]
+    with pytest.raises(TimeoutError, match="has no worker"):
+        retry_lost_batches(flaky, n_candidates=3)
 
 
 def test_other_errors_are_not_retried():

@@ -32,6 +32,7 @@ from sk_hpsearch.loop._journal import (
     jsonable_params,
     rng_state,
 )
+from sk_hpsearch.search._cluster import ClusterLostError
 from sk_hpsearch.search._evaluator import Evaluator
 from sk_hpsearch.space._space import SearchSpace
 from sk_hpsearch.strategies._base import Batch, Strategy
@@ -171,12 +172,19 @@ class SearchCheckpoint:
         found = [self._pool.get((key, resource)) for key in self.space.keys(batch.X)]
         outputs = [None if f is None else [_decode_fit(x) for x in f] for f in found]
         n_found = sum(f is not None for f in found)
-        if n_found:
-            params, _ = self.evaluator.candidates(batch)
-            with replay_fits(params, outputs):
+        try:
+            if n_found:
+                params, _ = self.evaluator.candidates(batch)
+                with replay_fits(params, outputs):
+                    scores = self.evaluator(batch)
+            else:
                 scores = self.evaluator(batch)
-        else:
-            scores = self.evaluator(batch)
+        except ClusterLostError as exc:
+            raise ClusterLostError(
+                f"{exc} The checkpoint {self.path!r} holds the {self._next} "
+                "batches completed before: fit the search again with the same "
+                "checkpoint, on a new cluster, to resume without refitting them."
+            ) from exc
         self.n_replayed += n_found
         self._new = n_found < len(batch)
         self._fits = last_fit_outputs()

@@ -17,6 +17,9 @@ the same way. Nothing of the batch has reached the search's results then
 it again with the same candidates scatters the data anew to the live workers
 and gives the very results the undisturbed run would.
 
+The client asked is the one joblib's backend submits to: the one given as
+``parallel_config(backend="dask", client=...)``, else the default client.
+
 Data scattered up front with ``parallel_config(backend="dask", scatter=[X,
 y])`` is broadcast to every worker and, while the scheduler's active memory
 manager is stopped (``client.amm.stop()``), stays there: one lost worker then
@@ -31,6 +34,7 @@ fails once joblib reruns such batches itself, and this module can then go.
 from __future__ import annotations
 
 import sys
+import time
 import warnings
 from collections.abc import Callable
 from typing import TypeVar
@@ -47,7 +51,29 @@ T = TypeVar("T")
 
 
 class ClusterLostError(RuntimeError):
-    """The connection to the Dask scheduler is lost: the search cannot go on."""
+    """The connection to the Dask scheduler was lost in the middle of a search.
+
+    Raised by ``fit`` of a search running under joblib's ``dask`` backend
+    when its client can no longer reach the scheduler: the batch in flight
+    cannot be collected, and the fits still running on the workers cannot be
+    cancelled from the client. A batch lost with a *worker* is fitted again
+    instead (up to 3 times), and raises nothing.
+
+    The message names the search's checkpoint journal, if it has one: every
+    batch completed before the loss is in it, and fitting the same search
+    with the same ``checkpoint`` on a new cluster resumes from there,
+    without refitting them.
+
+    See Also
+    --------
+    CheckpointMismatchError : A checkpoint that does not match the search.
+
+    Examples
+    --------
+    >>> from sk_hpsearch import ClusterLostError
+    >>> issubclass(ClusterLostError, RuntimeError)
+    True
+    """
 
 
 def _lost_on_cluster(exc: BaseException) -> bool:
@@ -61,15 +87,75 @@ def _lost_on_cluster(exc: BaseException) -> bool:
     return isinstance(exc, FutureCancelledError | CommClosedError)
 
 
-def _live_client():
-    """The default Dask client if it is still connected, else None."""
-    from distributed import get_client
+def _backend_client():
+    """The Dask client that joblib's active backend submits to, else None.
+
+    ``parallel_config(backend="dask", client=...)`` (or ``scheduler_host=``)
+    gives joblib's ``DaskDistributedBackend`` a client of its own, stored as
+    its ``client`` attribute (``joblib/_dask.py``, joblib 1.6), that need not
+    be the default one; ``get_active_backend`` is how scikit-learn's own
+    tests read the active backend. Re-check both names with every joblib
+    release after 1.6 (``tests/test_dask.py::test_a_non_default_client_...``).
+    """
+    from joblib.parallel import get_active_backend
 
     try:
-        client = get_client()
-    except ValueError:
+        backend, _ = get_active_backend()
+    except Exception:  # pragma: no cover - a joblib that changed
         return None
+    client = getattr(backend, "client", None)
+    distributed = sys.modules.get("distributed")
+    if distributed is None or not isinstance(client, distributed.Client):
+        return None
+    return client
+
+
+def _no_worker(exc: BaseException) -> bool:
+    """Whether ``exc`` is joblib's report that the cluster has no worker.
+
+    joblib's Dask backend raises it from ``effective_n_jobs``, before it
+    submits a batch, when no worker came within its
+    ``wait_for_workers_timeout`` (``joblib/_dask.py``, joblib 1.6: a
+    ``TimeoutError`` whose message starts "DaskDistributedBackend has no
+    worker"). Re-check the message with every joblib release after 1.6.
+    """
+    return isinstance(exc, TimeoutError) and "has no worker" in str(exc)
+
+
+def _live_client():
+    """The Dask client of the search, if it is still connected, else None.
+
+    The client of joblib's active ``dask`` backend, else the default one.
+    """
+    from distributed import get_client
+
+    client = _backend_client()
+    if client is None:
+        try:
+            client = get_client()
+        except ValueError:
+            return None
     return client if client.status == "running" else None
+
+
+def _wait_for_a_worker(client, timeout: float) -> bool:
+    """Wait until the scheduler has a worker; whether one came within ``timeout``.
+
+    It asks the scheduler itself (``client.ncores()``), as joblib's backend
+    does before it submits a batch (and gives up after its 10 s
+    ``wait_for_workers_timeout`` when there is none). With a ``LocalCluster``,
+    ``client.wait_for_workers`` reads the cluster object's copy of the
+    scheduler's state instead: on a loaded machine, where a restarted worker
+    took 12 s to come back, it was seen to return while the scheduler had no
+    worker (the retry then failed in joblib's wait), and once to time out
+    after 60 s.
+    """
+    deadline = time.monotonic() + timeout
+    while not sum(client.ncores().values()):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 def retry_lost_batches(
@@ -108,7 +194,10 @@ def retry_lost_batches(
         try:
             return evaluate()
         except Exception as exc:
-            if not _lost_on_cluster(exc):
+            # a batch fitted again may find no worker up yet: joblib then
+            # gives up before it submits anything, so waiting longer is safe
+            no_worker = attempt > 0 and _no_worker(exc)
+            if not (_lost_on_cluster(exc) or no_worker):
                 raise
             client = _live_client()
             if client is None or "scheduler-connection-lost" in str(exc):
@@ -122,11 +211,18 @@ def retry_lost_batches(
             if attempt == max_retries:
                 raise
             attempt += 1
+            what = (
+                f"No Dask worker was up to fit again a batch of {n_candidates} "
+                "candidates lost with a worker"
+                if no_worker
+                else f"A Dask worker was lost with the data of a batch of "
+                f"{n_candidates} candidates"
+            )
             warnings.warn(
-                f"A Dask worker was lost with the data of a batch of {n_candidates} "
-                f"candidates ({type(exc).__name__}: {exc}); fitting the batch "
-                f"again (retry {attempt} of {max_retries}).",
+                f"{what} ({type(exc).__name__}: {exc}); fitting the batch again "
+                f"(retry {attempt} of {max_retries}).",
                 RuntimeWarning,
                 stacklevel=2,
             )
-            client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS_S)
+            if not _wait_for_a_worker(client, WAIT_FOR_WORKERS_S):
+                raise
