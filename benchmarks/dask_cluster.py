@@ -8,10 +8,12 @@ speed-up
     Wall time of ``CoarseToFineSearchCV.fit`` (24 candidates in 3 rounds,
     3-fold: 72 fits) on a ``LocalCluster`` of 1 and of 2 worker processes of
     one thread each, with ``scatter=[X, y]`` and the replicas kept
-    (``client.amm.stop()``). Two fit-dominated tasks: an SVC
-    on digits (CPU-bound, about 0.1 s a fit here) and fits that sleep
-    ``--sleep`` seconds (no CPU: what the Dask path itself allows when the
-    cores are free).
+    (``client.amm.stop()``). Three fit-dominated tasks: an SVC on digits
+    (CPU-bound, about 0.1 s a fit here), fits that keep a core busy for
+    ``--sleep`` seconds of CPU time (CPU-bound, of a known length; also
+    timed with loky's ``n_jobs=1`` and ``n_jobs=2`` for comparison), and
+    fits that sleep ``--sleep`` seconds (no CPU: what the Dask path itself
+    allows when the cores are free).
 overhead
     Very short fits (``FastClassifier``, no work): wall time of the same
     search with joblib's ``loky`` backend (``n_jobs=2``) and on the 2-worker
@@ -62,6 +64,17 @@ class SleepClassifier(ClassifierMixin, BaseEstimator):
 
     def score(self, X, y):
         return -abs(np.log10(self.alpha))
+
+
+class SpinClassifier(SleepClassifier):
+    """Its fit keeps one core busy for ``delay`` seconds of CPU time."""
+
+    def fit(self, X, y):
+        end = time.process_time() + self.delay
+        while time.process_time() < end:
+            pass
+        self.classes_ = np.unique(y)
+        return self
 
 
 def _search(estimator, space, n_iter=24, n_rounds=3):
@@ -129,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     tasks = {
         "svc_digits": (SVC(), SVC_SPACE, X, y),
         "sleep": (SleepClassifier(delay=args.sleep), FAKE_SPACE, quick_X, quick_y),
+        "spin": (SpinClassifier(delay=args.sleep), FAKE_SPACE, quick_X, quick_y),
         "short_fits": (SleepClassifier(), FAKE_SPACE, quick_X, quick_y),
     }
     load = {"before": os.getloadavg()}
@@ -141,6 +155,18 @@ def main(argv: list[str] | None = None) -> int:
         ),
         args.repeats,
     )
+    spin = SpinClassifier(delay=args.sleep)
+    loky_spin = {
+        n_jobs: _time(
+            lambda n_jobs=n_jobs: (
+                _search(spin, FAKE_SPACE)
+                .set_params(n_jobs=n_jobs)
+                .fit(quick_X, quick_y)
+            ),
+            args.repeats,
+        )
+        for n_jobs in (1, 2)
+    }
     load["after"] = os.getloadavg()
     record = {
         "cpus": os.cpu_count(),
@@ -150,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         "fits_per_search": 24 * 3,
         "dask_workers": {str(n): t for n, t in dask_times.items()},
         "loky_n_jobs_2_short_fits": loky,
+        "loky_spin": {str(n): t for n, t in loky_spin.items()},
         "python": sys.version.split()[0],
         "versions": {
             name: __import__(name).__version__
@@ -165,9 +192,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     print("| task | 1 worker (s) | 2 workers (s) | speed-up |")
     print("|---|---|---|---|")
-    for name in ("svc_digits", "sleep"):
+    for name in ("svc_digits", "spin", "sleep"):
         one, two = med[1][name], med[2][name]
         print(f"| {name} | {one:.2f} | {two:.2f} | {one / two:.2f} |")
+    one, two = (statistics.median(loky_spin[n]) for n in (1, 2))
+    print(f"| spin, loky n_jobs=1 / 2 | {one:.2f} | {two:.2f} | {one / two:.2f} |")
     fits = record["fits_per_search"]
     loky_s, dask_s = statistics.median(loky), med[2]["short_fits"]
     print()

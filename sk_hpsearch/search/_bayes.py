@@ -153,18 +153,16 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
     prior_results : fitted search, dict or path, default=None
         Earlier results to start from (a warm start, typically on data that
         changed since): a fitted search, its ``cv_results_``, or a
-        checkpoint journal. The earlier best candidates are evaluated first
-        on the new data (GP: the initial design, one per neighbourhood and
-        filled up with Sobol points; coarse-to-fine: the first round, whose
-        other candidates are drawn in the box around them); the GP also
-        fits the earlier candidates not re-evaluated, their scores shifted
-        by the median change of the re-evaluated ones and marked as earlier
-        by a column whose fitted lengthscale sets how much they count, so
-        new scores overrule old ones. Candidates are mapped into the current
-        space: a parameter dropped from it is ignored, one added takes the
-        estimator's value, and a candidate that no longer fits (a value
-        outside a narrowed range, a value removed from a list) is dropped
-        with a warning that counts them.
+        checkpoint journal. The initial design re-evaluates the earlier
+        best candidates on the new data, one per neighbourhood, and fills up
+        with Sobol points. The GP also fits the earlier candidates not
+        re-evaluated (scores shifted by the median change of the
+        re-evaluated ones), marked as earlier by one more column whose
+        fitted lengthscale sets how much they count: much when old and new
+        scores agree, little when the data reordered the candidates. The
+        earlier candidates are mapped into the current space first; see
+        :doc:`/retuning` for a parameter added or dropped and for candidates
+        that no longer fit (dropped, with a warning that counts them).
         ``clone`` unfits a search given here (scikit-learn clones estimator
         parameters): under ``clone`` or ``cross_val_score`` pass its
         ``cv_results_`` or a checkpoint path.

@@ -136,15 +136,12 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
     prior_results : fitted search, dict or path, default=None
         Earlier results to start from (a warm start, typically on data that
         changed since): a fitted search, its ``cv_results_``, or a
-        checkpoint journal. The earlier best candidates are evaluated first
-        on the new data (GP: the initial design, one per neighbourhood and
-        filled up with Sobol points; coarse-to-fine: the first round, whose
-        other candidates are drawn in the box around them); the GP also
-        fits the earlier candidates not re-evaluated, their scores shifted
-        by the median change of the re-evaluated ones and marked as earlier
-        by a column whose fitted lengthscale sets how much they count, so
-        new scores overrule old ones. Candidates are mapped into the current
-        space: a parameter dropped from it is ignored, one added takes the
+        checkpoint journal. The first round re-evaluates the ``top_k``
+        earlier best candidates on the new data and draws its other
+        candidates in the box around them (the earlier region) instead of
+        the whole space; the rounds then zoom as usual, on the new scores
+        only. The earlier candidates are mapped into the current space
+        first: a parameter dropped from it is ignored, one added takes the
         estimator's value, and a candidate that no longer fits (a value
         outside a narrowed range, a value removed from a list) is dropped
         with a warning that counts them.
