@@ -303,3 +303,23 @@ def test_diverse_best_takes_the_best_one_per_neighbourhood(X, n, min_distance, d
             assert np.linalg.norm(chosen[i] - chosen[j]) >= min_distance
     if min_distance == 0:  # plain top n
         assert len(chosen) == min(n, finite.sum())
+
+
+def test_gp_warm_start_in_a_list_of_dicts_space():
+    # the indicator column joins each subspace's fixed columns
+    space = [
+        {"kind": ["a"], "x": uniform(0, 1)},
+        {"kind": ["b"], "y": LogUniform(1e-3, 1.0), "z": [1, 2, 3]},
+    ]
+
+    def f(kind, x=None, y=None, z=None):
+        return -((x - 0.3) ** 2) if kind == "a" else -abs(np.log10(y) + 1) - z
+
+    old = BayesianOptimizer(space, n_iter=12, random_state=0)
+    old.maximize(f)
+    new = BayesianOptimizer(space, n_iter=12, random_state=1, prior_results=old)
+    new.maximize(f)
+    assert len(new.results_["params"]) == 12
+    strategy = new._strategy
+    assert len(strategy.gp_params.log_lengthscales) == strategy.space.n_dims + 1
+    assert new.best_score_ >= old.best_score_ - 1e-3
