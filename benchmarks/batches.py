@@ -205,6 +205,8 @@ def report(path: Path, points: dict[str, list[int]] | None = None) -> None:
                     for r in records
                     if r["problem"] == problem and r["method"] == method
                 ]
+                if not rows:
+                    continue
                 cells = []
                 for t in ts:
                     values = [_best_after(r, clock, t) for r in rows]
