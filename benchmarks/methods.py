@@ -297,6 +297,36 @@ def _ours(
     )
 
 
+def _ask_tell(optimizer: str) -> Builder:
+    """Build :class:`~benchmarks.peers.AskTellSearchCV` over ``optimizer``."""
+
+    def build(
+        estimator: BaseEstimator,
+        space: tuple[Param, ...],
+        *,
+        n_iter: int,
+        cv: Any,
+        seed: int,
+        n_jobs: int | None,
+        **extra: Any,
+    ) -> BaseEstimator:
+        from benchmarks.peers import AskTellSearchCV
+
+        return AskTellSearchCV(
+            estimator,
+            space,
+            optimizer=optimizer,
+            n_iter=n_iter,
+            cv=cv,
+            n_jobs=n_jobs,
+            random_state=seed,
+            error_score=np.nan,
+            **extra,
+        )
+
+    return build
+
+
 _random = _builder(sklearn_space, _random_search)
 _skopt = _builder(skopt_space, _skopt_search)
 
@@ -329,6 +359,15 @@ METHODS: dict[str, Method] = {
             _optuna("GPSampler"),
             anytime=True,
         ),
+        Method("hebo", "HEBO", False, ("hebo", "torch"), _ask_tell("hebo")),
+        Method(
+            "smac",
+            "SMAC3 HPO facade",
+            False,
+            ("smac", "ConfigSpace"),
+            _ask_tell("smac"),
+        ),
+        Method("ax", "Ax Client", False, ("ax:Client",), _ask_tell("ax")),
         _ours("c2f", "CoarseToFineSearchCV", "CoarseToFineSearchCV"),
         _ours("gp", "GPBayesSearchCV", "GPBayesSearchCV"),
         _ours(
