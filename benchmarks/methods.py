@@ -367,7 +367,7 @@ METHODS: dict[str, Method] = {
             ("smac", "ConfigSpace"),
             _ask_tell("smac"),
         ),
-        Method("ax", "Ax Client", False, ("ax:Client",), _ask_tell("ax")),
+        Method("ax", "Ax Client", False, ("ax:Client",), _ask_tell("ax"), anytime=True),
         _ours("c2f", "CoarseToFineSearchCV", "CoarseToFineSearchCV"),
         _ours("gp", "GPBayesSearchCV", "GPBayesSearchCV"),
         _ours(
