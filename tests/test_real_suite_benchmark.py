@@ -74,7 +74,7 @@ def test_problem_builds_and_one_fold_is_deterministic(name: str) -> None:
     assert getattr(problem.cv, "random_state", None) == 0
     X, y = problem.load_data()
     (params,) = ParameterSampler(sklearn_space(problem.space), 1, random_state=0)
-    estimator = problem.make_estimator().set_params(**params, **CHEAP.get(name, {}))
+    estimator = problem.make_estimator().set_params(**{**params, **CHEAP.get(name, {})})
     train, test = next(problem.cv.split(X, y))
     scorer = get_scorer(problem.scoring)
     scores = [
