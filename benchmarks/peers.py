@@ -28,6 +28,7 @@ from sklearn.base import BaseEstimator
 from sklearn.model_selection._search import BaseSearchCV
 
 from benchmarks.space import Param
+from sk_hpsearch._compat import defer_all_fits_failed
 
 __all__ = ["ADAPTERS", "AskTellSearchCV", "AxAdapter", "HEBOAdapter", "SMACAdapter"]
 
@@ -317,7 +318,12 @@ refit_time_
             self.n_iter,
             0 if self.random_state is None else self.random_state,
         )
-        for _ in range(self.n_iter):
-            params = adapter.ask()
-            results = evaluate_candidates([params])
-            adapter.tell(params, float(results["mean_test_score"][-1]))
+        # scikit-learn raises as soon as one call of evaluate_candidates has
+        # no successful fit, which for batches of one candidate ends the
+        # search at its first failed candidate: defer that check to the end
+        # of the search, as sk_hpsearch's own searches do.
+        with defer_all_fits_failed(self.error_score, owner=self):
+            for _ in range(self.n_iter):
+                params = adapter.ask()
+                results = evaluate_candidates([params])
+                adapter.tell(params, float(results["mean_test_score"][-1]))
