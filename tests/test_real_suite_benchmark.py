@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, clone
+from sklearn.exceptions import FitFailedWarning
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import ParameterSampler, cross_val_score
 
@@ -23,6 +24,7 @@ sys.path.insert(0, str(REPO))  # `benchmarks` is a top-level folder, not install
 
 from benchmarks.cli import build_parser, plan  # noqa: E402
 from benchmarks.methods import METHODS, sklearn_space  # noqa: E402
+from benchmarks.peers import ADAPTERS, AskTellSearchCV  # noqa: E402
 from benchmarks.problems import PROBLEMS  # noqa: E402
 from benchmarks.real_tasks import REAL_SUITE  # noqa: E402
 from benchmarks.suite_report import (  # noqa: E402
@@ -170,3 +172,48 @@ def test_peer_search_evaluates_the_same_objective(method: str) -> None:
         k = params["kneighborsclassifier__n_neighbors"]
         assert isinstance(k, int) and 1 <= k <= 64
         assert params["kneighborsclassifier__weights"] in ("uniform", "distance")
+
+
+class _Scripted:
+    """An ask/tell adapter that proposes ``x`` = 1, -1, 2 and records scores."""
+
+    told: list[float] = []
+
+    def __init__(self, space: tuple, n_iter: int, seed: int) -> None:
+        self.values = iter([1.0, -1.0, 2.0])
+
+    def ask(self) -> dict:
+        return {"x": next(self.values)}
+
+    def tell(self, params: dict, score: float) -> None:
+        _Scripted.told.append(score)
+
+
+class _FailsBelowZero(BaseEstimator):
+    """Scores ``x``; its fit fails when ``x < 0``."""
+
+    def __init__(self, x: float = 0.0) -> None:
+        self.x = x
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> _FailsBelowZero:
+        if self.x < 0:
+            raise ValueError("x < 0")
+        return self
+
+    def score(self, X: np.ndarray, y: np.ndarray) -> float:
+        return self.x
+
+
+def test_ask_tell_search_survives_a_failed_candidate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(ADAPTERS, "scripted", _Scripted)
+    monkeypatch.setattr(_Scripted, "told", [])
+    search = AskTellSearchCV(
+        _FailsBelowZero(), (), optimizer="scripted", n_iter=3, cv=2
+    )
+    with pytest.warns(FitFailedWarning, match="The search goes on"):
+        search.fit(np.zeros((4, 1)), np.zeros(4))
+    assert search.best_params_ == {"x": 2.0}
+    assert _Scripted.told[0] == 1.0 and np.isnan(_Scripted.told[1])
+    assert _Scripted.told[2] == 2.0
