@@ -17,6 +17,12 @@ Five studies ("stages"), run one search at a time:
     resource, e.g. a skorch net's ``max_epochs``), our searches with and
     without a budget, and ``RandomizedSearchCV``, at ``--budget-n-iter``
     candidates; the records count the epochs (or trees) trained.
+``suite``
+    The real-task suite (:mod:`benchmarks.real_tasks`): every method on
+    ``--suite-problems`` at each of ``--suite-budgets`` evaluations,
+    ``--suite-seeds`` seeds; a method whose proposals do not depend on
+    ``n_iter`` (``Method.anytime``) runs once, at the largest budget. The
+    report normalises the scores as Bayesmark does.
 
 Raw records go to ``OUT/results.jsonl`` (runs already there are reused, so an
 interrupted run resumes), then ``OUT/report.md``, ``OUT/curves.png`` and
@@ -28,7 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from benchmarks.environment import describe_environment
@@ -39,6 +45,7 @@ from benchmarks.methods import (
     missing_requirement,
 )
 from benchmarks.problems import PROBLEMS, load_plugins
+from benchmarks.real_tasks import REAL_SUITE
 from benchmarks.report import write_report
 from benchmarks.runner import RunSpec, run_all
 
@@ -98,7 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add = parser.add_argument
-    add("--problems", default=None, help="comma list (default: all)")
+    add(
+        "--problems",
+        default=None,
+        help="comma list (default: all but the real-task suite's)",
+    )
     add(
         "--methods",
         default=",".join(dict.fromkeys(MAIN_METHODS + BUDGET_METHODS)),
@@ -141,6 +152,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add("--budget-seeds", type=int, default=5)
     add("--budget-n-iter", type=int, default=27)
+    add(
+        "--suite-problems",
+        default=None,
+        help="comma list (default: every problem of the real-task suite)",
+    )
+    add("--suite-budgets", default="16,32,64", help="comma list of n_iter")
+    add("--suite-seeds", type=int, default=5)
     add("--out", type=Path, default=Path("benchmarks/results"))
     add("--quick", action="store_true", help="a smoke run of a few seconds")
     add("--report-only", action="store_true", help="only rebuild the report")
@@ -173,7 +191,11 @@ def plan(args: argparse.Namespace, methods: list[str]) -> Iterator[RunSpec]:
     methods = [m for m in methods if m not in budgeted]
     caps = _caps(args.cap)
     real_caps = {**caps, **_caps(args.real_cap)}
-    problems = _names(args.problems) if args.problems else list(PROBLEMS)
+    problems = (
+        _names(args.problems)
+        if args.problems
+        else [p for p in PROBLEMS if p not in REAL_SUITE]
+    )
 
     def seeds_of(method: str, n_seeds: int, problem: str = "") -> int:
         real = problem in PROBLEMS and PROBLEMS[problem].kind == "real"
@@ -234,6 +256,25 @@ def plan(args: argparse.Namespace, methods: list[str]) -> Iterator[RunSpec]:
                 for method in budget_study:
                     if seed < seeds_of(method, args.budget_seeds, name):
                         yield RunSpec("budget", name, method, seed, args.budget_n_iter)
+    if "suite" in stages:
+        yield from _suite_plan(args, methods, seeds_of)
+
+
+def _suite_plan(
+    args: argparse.Namespace,
+    methods: list[str],
+    seeds_of: Callable[[str, int, str], int],
+) -> Iterator[RunSpec]:
+    """The runs of the real-task suite, seeds in the outer loop."""
+    names = _names(args.suite_problems) if args.suite_problems else list(REAL_SUITE)
+    budgets = sorted(_ints(args.suite_budgets))
+    for seed in range(args.suite_seeds):
+        for name in names:
+            for method in methods:
+                if seed >= seeds_of(method, args.suite_seeds, name):
+                    continue
+                for n_iter in budgets[-1:] if METHODS[method].anytime else budgets:
+                    yield RunSpec("suite", name, method, seed, n_iter)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -260,7 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     requested = _names(args.methods)
     unknown = [m for m in requested if m not in METHODS] + [
         p
-        for p in _names(args.problems or "") + _names(args.budget_problems or "")
+        for p in _names(args.problems or "")
+        + _names(args.budget_problems or "")
+        + _names(args.suite_problems or "")
         if p not in PROBLEMS
     ]
     if unknown:

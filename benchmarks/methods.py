@@ -69,6 +69,11 @@ class Method:
         For a search with a learning-curve budget, the method that is the
         same search without one. Such a method runs only on problems with a
         ``resource``, in the budget study.
+    anytime : bool, default=False
+        Whether its proposals do not depend on ``n_iter``, so that the first
+        ``k`` evaluations of a run are those of a run with ``n_iter=k`` (same
+        seed): the real-task suite then runs it once, at its largest budget,
+        and reads the smaller budgets off that run.
     """
 
     name: str
@@ -78,6 +83,7 @@ class Method:
     build: Builder
     options: dict[str, Any] = field(default_factory=dict)
     without_budget: str | None = None
+    anytime: bool = False
 
     @property
     def budgeted(self) -> bool:
@@ -291,6 +297,36 @@ def _ours(
     )
 
 
+def _ask_tell(optimizer: str) -> Builder:
+    """Build :class:`~benchmarks.peers.AskTellSearchCV` over ``optimizer``."""
+
+    def build(
+        estimator: BaseEstimator,
+        space: tuple[Param, ...],
+        *,
+        n_iter: int,
+        cv: Any,
+        seed: int,
+        n_jobs: int | None,
+        **extra: Any,
+    ) -> BaseEstimator:
+        from benchmarks.peers import AskTellSearchCV
+
+        return AskTellSearchCV(
+            estimator,
+            space,
+            optimizer=optimizer,
+            n_iter=n_iter,
+            cv=cv,
+            n_jobs=n_jobs,
+            random_state=seed,
+            error_score=np.nan,
+            **extra,
+        )
+
+    return build
+
+
 _random = _builder(sklearn_space, _random_search)
 _skopt = _builder(skopt_space, _skopt_search)
 
@@ -298,14 +334,22 @@ _skopt = _builder(skopt_space, _skopt_search)
 METHODS: dict[str, Method] = {
     m.name: m
     for m in [
-        Method("random", "RandomizedSearchCV", False, ("sklearn",), _random),
-        Method("skopt", "skopt BayesSearchCV", False, ("skopt",), _skopt),
+        Method(
+            "random",
+            "RandomizedSearchCV",
+            False,
+            ("sklearn",),
+            _random,
+            anytime=True,
+        ),
+        Method("skopt", "skopt BayesSearchCV", False, ("skopt",), _skopt, anytime=True),
         Method(
             "optuna_tpe",
             "OptunaSearchCV TPE",
             False,
             ("optuna", "optuna_integration", "pandas"),
             _optuna("TPESampler"),
+            anytime=True,
         ),
         Method(
             "optuna_gp",
@@ -313,7 +357,17 @@ METHODS: dict[str, Method] = {
             False,
             ("optuna", "optuna_integration", "pandas", "torch"),
             _optuna("GPSampler"),
+            anytime=True,
         ),
+        Method("hebo", "HEBO", False, ("hebo", "torch"), _ask_tell("hebo")),
+        Method(
+            "smac",
+            "SMAC3 HPO facade",
+            False,
+            ("smac", "ConfigSpace"),
+            _ask_tell("smac"),
+        ),
+        Method("ax", "Ax Client", False, ("ax:Client",), _ask_tell("ax"), anytime=True),
         _ours("c2f", "CoarseToFineSearchCV", "CoarseToFineSearchCV"),
         _ours("gp", "GPBayesSearchCV", "GPBayesSearchCV"),
         _ours(

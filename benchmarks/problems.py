@@ -65,7 +65,7 @@ __all__ = [
 ]
 
 #: Modules imported by :func:`load_plugins` (if present) to register problems.
-PLUGIN_MODULES: tuple[str, ...] = ("benchmarks.skorch_task",)
+PLUGIN_MODULES: tuple[str, ...] = ("benchmarks.skorch_task", "benchmarks.real_tasks")
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,9 @@ class Problem:
         ``(parameter, full value)`` of an estimator parameter that acts as a
         training budget (e.g. ``("max_epochs", 27)``): the budget study runs
         the budgeted methods on problems that have one.
+    scoring : str, default=None
+        The ``scoring`` every method's search receives (None: the
+        estimator's ``score``).
     """
 
     name: str
@@ -106,6 +109,7 @@ class Problem:
     description: str = ""
     function: TestFunction | None = None
     resource: tuple[str, int] | None = None
+    scoring: str | None = None
 
     @property
     def goal(self) -> Literal["min", "max"]:

@@ -24,6 +24,7 @@ from benchmarks.measures import best_so_far
 from benchmarks.methods import MAIN_METHODS, METHODS
 from benchmarks.problems import PROBLEMS
 from benchmarks.runner import RESULTS_FILE, load_records
+from benchmarks.suite_report import suite_section
 
 __all__ = ["write_report"]
 
@@ -778,6 +779,7 @@ def write_report(out_dir: Path) -> Path:
     lines += _parallel_section(records, [*methods, "gp_q8"])
     lines += _batch_section(records)
     lines += _budget_section(records)
+    lines += suite_section(records, methods)
     lines += _anomalies(all_records)
     lines += _environment_section(env, records)
     _plot_overhead(records, methods, out_dir / "overhead.png")

@@ -47,7 +47,7 @@ class RunSpec:
     ----------
     stage : str
         Which study it belongs to (``main``, ``overhead``, ``parallel``,
-        ``batch``).
+        ``batch``, ``budget``, ``suite``).
     problem : str
         Problem name.
     method : str
@@ -119,7 +119,14 @@ def _warm_up_workers(problem: Problem, n_jobs: int) -> None:
     X, y = _data(problem)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cross_val_score(problem.make_estimator(), X, y, cv=problem.cv, n_jobs=n_jobs)
+        cross_val_score(
+            problem.make_estimator(),
+            X,
+            y,
+            cv=problem.cv,
+            scoring=problem.scoring,
+            n_jobs=n_jobs,
+        )
     _WARMED.add((problem.name, n_jobs))
 
 
@@ -173,6 +180,7 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
             seed=spec.seed,
             n_jobs=spec.n_jobs,
             **_budget_options(problem, method),
+            **({"scoring": problem.scoring} if problem.scoring else {}),
         )
         with threadpool_limits(limits=1), warnings.catch_warnings():
             warnings.simplefilter("ignore")

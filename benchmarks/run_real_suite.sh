@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The real-task suite (docs/benchmarks.md, "Real-task suite"): a sequence of
+# invocations sharing one results file, most important first; each reuses the
+# runs already recorded, so the sequence can be cut anywhere and resumed.
+# PYTHON needs the `bench` extra; the SMAC3 and Ax rows need the `peers`
+# extra and the HEBO rows `pip install --no-deps hebo==0.3.6 disjoint-set`
+# (methods whose package is missing are skipped).
+# Run from the repository root:
+#   PYTHON=/path/to/python nohup nice -n 10 bash benchmarks/run_real_suite.sh > suite.log 2>&1 &
+set -euo pipefail
+PY=${PYTHON:-python}
+OUT=${OUT:-benchmarks/results/real_suite}
+SEEDS=${SEEDS:-5}
+# scikit-optimize and SMAC3 spend 0.5-3 s per candidate choosing it: one seed.
+CAPS=(--real-cap skopt=1 --real-cap smac=1)
+# 1. budgets 16 and 32, seed 0 for every method but Ax and HEBO
+$PY -m benchmarks --stages suite --suite-budgets 16,32 --suite-seeds 1 \
+    --methods random,optuna_tpe,optuna_gp,skopt,c2f,gp,smac "${CAPS[@]}" --out "$OUT"
+# 2. Ax and HEBO (3-12 s per candidate): seed 0, budget 16, three problems
+$PY -m benchmarks --stages suite --suite-budgets 16 --suite-seeds 1 --methods ax,hebo \
+    --suite-problems rt_svc_cancer,rt_krr_friedman,rt_knn_wine --out "$OUT"
+# 3. the other seeds
+$PY -m benchmarks --stages suite --suite-budgets 16,32 --suite-seeds "$SEEDS" \
+    --methods random,optuna_tpe,optuna_gp,skopt,c2f,gp,smac "${CAPS[@]}" --out "$OUT"
+# 4. budget 64
+$PY -m benchmarks --stages suite --suite-budgets 16,32,64 --suite-seeds "$SEEDS" \
+    --methods random,optuna_tpe,optuna_gp,c2f,gp "${CAPS[@]}" --out "$OUT"
