@@ -48,14 +48,6 @@ from benchmarks.runner import _sk_hpsearch_digest
 from benchmarks.synthetic import FUNCTIONS
 
 WORKERS, SPLITS = 8, 5
-BATCH = {
-    "gp_q1": 1,
-    "gp_q8": 8,
-    "gp_auto": math.ceil(WORKERS / SPLITS),
-    "optuna_tpe_8": 8,
-    "optuna_gp_8": 8,
-    "skopt_8": 8,
-}
 
 
 def _ours(space, n_iter, seed):
@@ -109,25 +101,27 @@ def _skopt(space, n_iter, seed):
 
 
 METHODS = {
-    "gp_q1": _ours,
-    "gp_q8": _ours,
-    "gp_auto": _ours,
-    "optuna_tpe_8": _optuna("TPESampler"),
-    "optuna_gp_8": _optuna("GPSampler"),
-    "skopt_8": _skopt,
+    "gp_q1": (1, _ours),
+    "gp_q8": (8, _ours),
+    "gp_auto": (math.ceil(WORKERS / SPLITS), _ours),
+    "optuna_tpe_8": (8, _optuna("TPESampler")),
+    "optuna_gp_8": (8, _optuna("GPSampler")),
+    "skopt_8": (8, _skopt),
 }
+"""Each method's batch size and its ``make(space, n_iter, seed) -> (ask, tell)``."""
 
 
 def run_one(problem: str, method: str, seed: int, n_iter: int) -> dict:
     """One ask/tell loop; the loss of every evaluation in order, and the time."""
     function = FUNCTIONS[problem]
-    ask, tell = METHODS[method](function.space, n_iter, seed)
+    q, make = METHODS[method]
+    ask, tell = make(function.space, n_iter, seed)
     losses, rounds = [], []
     start = time.process_time()
     while len(losses) < n_iter:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            params = ask(min(BATCH[method], n_iter - len(losses)))
+            params = ask(min(q, n_iter - len(losses)))
         if not params:
             break
         batch = [float(function.f(p)) for p in params]
