@@ -54,10 +54,11 @@ def _git_commit(repo: Path) -> str:
 
 
 def source_digest(package: str) -> str:
-    """Return a short SHA-256 of a package's ``.py`` sources.
+    """Return a short SHA-256 of a package's ``.py`` sources, subpackages included.
 
     It identifies the code that ran even when the working tree has
-    uncommitted edits.
+    uncommitted edits. Each file enters with its path relative to the
+    package.
 
     Parameters
     ----------
@@ -76,8 +77,9 @@ def source_digest(package: str) -> str:
     if spec is None or spec.origin is None:
         return "not importable"
     digest = hashlib.sha256()
-    for path in sorted(Path(spec.origin).parent.glob("*.py")):
-        digest.update(path.name.encode() + path.read_bytes())
+    root = Path(spec.origin).parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + path.read_bytes())
     return digest.hexdigest()[:12]
 
 

@@ -302,3 +302,21 @@ def test_botorch_reference_improves_on_its_initial_design(q: int) -> None:
     initial = botorch_regret(function, q, seed=0, n_iter=5)  # the design alone
     regret = botorch_regret(function, q, seed=0, n_iter=9)
     assert 0.0 <= regret <= initial
+
+
+def test_source_digest_covers_subpackages(tmp_path: Path, monkeypatch) -> None:
+    """A change in a subpackage's module changes the digest (it once hashed
+    only the top-level modules, so runs with different strategies shared one)."""
+    from benchmarks.environment import source_digest
+
+    package = tmp_path / "digest_pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "sub" / "__init__.py").write_text("")
+    module = package / "sub" / "_strategy.py"
+    module.write_text("SHARE = 0.1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = source_digest("digest_pkg")
+    module.write_text("SHARE = 0.2\n")
+    assert source_digest("digest_pkg") != before
+    assert len(before) == 12
