@@ -298,33 +298,20 @@ def _ours(
 
 
 def _ask_tell(optimizer: str) -> Builder:
-    """Build :class:`~benchmarks.peers.AskTellSearchCV` over ``optimizer``."""
+    """Build :class:`~benchmarks.peers.AskTellSearchCV` over ``optimizer``.
 
-    def build(
-        estimator: BaseEstimator,
-        space: tuple[Param, ...],
-        *,
-        n_iter: int,
-        cv: Any,
-        seed: int,
-        n_jobs: int | None,
-        **extra: Any,
-    ) -> BaseEstimator:
+    It takes the library-neutral space as it is (each optimizer's wrapper
+    translates it).
+    """
+
+    def make_search(estimator: BaseEstimator, space: tuple, **kw: Any) -> Any:
         from benchmarks.peers import AskTellSearchCV
 
         return AskTellSearchCV(
-            estimator,
-            space,
-            optimizer=optimizer,
-            n_iter=n_iter,
-            cv=cv,
-            n_jobs=n_jobs,
-            random_state=seed,
-            error_score=np.nan,
-            **extra,
+            estimator, space, optimizer=optimizer, error_score=np.nan, **kw
         )
 
-    return build
+    return _builder(tuple, make_search)
 
 
 _random = _builder(sklearn_space, _random_search)
