@@ -9,12 +9,14 @@ from hypothesis import strategies as st
 
 from sk_hpsearch.bo._gp import (
     MIN_VARIANCE,
+    ROUGH_KERNEL_FROM,
     GaussianProcess,
     GPParams,
     fit_gp,
+    kernel_smoothness,
     log_marginal_likelihood,
     log_prior,
-    matern52,
+    matern,
     standardize_scores,
 )
 
@@ -47,6 +49,7 @@ def _central_difference(f, x: np.ndarray, step: float = 1e-6) -> np.ndarray:
     return grad
 
 
+smoothnesses = st.sampled_from([1.5, 2.5])
 problems = st.builds(
     _random_problem,
     seed=st.integers(0, 2**32 - 1),
@@ -76,21 +79,67 @@ def test_standardize_scores_degenerate_inputs_give_zeros(y):
 
 
 @FAST
-@given(problems)
-def test_kernel_is_symmetric_and_positive_semidefinite(problem):
+@given(problems, smoothnesses)
+def test_kernel_is_symmetric_and_positive_semidefinite(problem, nu):
     X, is_categorical, params = problem
-    K = matern52(X, X, params, is_categorical)
+    K = matern(X, X, params, is_categorical, nu)
     np.testing.assert_allclose(K, K.T, atol=1e-12)
     np.testing.assert_allclose(np.diag(K), math.exp(params.log_signal_var))
     assert np.linalg.eigvalsh(K).min() >= -1e-8
 
 
-def test_kernel_matches_matern52_formula():
+@pytest.mark.parametrize(
+    "nu, profile",
+    [
+        (
+            2.5,
+            lambda r: (
+                (1 + math.sqrt(5) * r + 5 / 3 * r**2) * math.exp(-math.sqrt(5) * r)
+            ),
+        ),
+        (1.5, lambda r: (1 + math.sqrt(3) * r) * math.exp(-math.sqrt(3) * r)),
+    ],
+)
+def test_kernel_matches_the_matern_formula(nu, profile):
     params = GPParams(np.log([0.5]), math.log(2.0), -5.0)
-    k = matern52(np.array([[0.1]]), np.array([[0.7]]), params, np.array([False]))
-    r = 0.6 / 0.5
-    expected = 2.0 * (1 + math.sqrt(5) * r + 5 / 3 * r**2) * math.exp(-math.sqrt(5) * r)
-    assert k[0, 0] == pytest.approx(expected, rel=1e-12)
+    k = matern(np.array([[0.1]]), np.array([[0.7]]), params, np.array([False]), nu)
+    assert k[0, 0] == pytest.approx(2.0 * profile(0.6 / 0.5), rel=1e-12)
+
+
+def test_the_rougher_kernel_decorrelates_faster_near_and_slower_far():
+    """Matern-3/2 falls off linearly at 0 (Matern-5/2 quadratically)."""
+    params = GPParams(np.zeros(1), 0.0, -5.0)
+    x0, flags = np.zeros((1, 1)), np.array([False])
+    near, far = np.array([[0.1]]), np.array([[3.0]])
+    assert matern(x0, near, params, flags, 1.5) < matern(x0, near, params, flags, 2.5)
+    assert matern(x0, far, params, flags, 1.5) > matern(x0, far, params, flags, 2.5)
+
+
+@pytest.mark.parametrize("nu", [0.5, 2, "2.5", None])
+def test_an_unknown_smoothness_is_a_clear_error(nu):
+    X = np.zeros((2, 1))
+    params = GPParams(np.zeros(1), 0.0, -5.0)
+    with pytest.raises(ValueError, match=r"nu must be one of \(1.5, 2.5\); got nu="):
+        matern(X, X, params, np.array([False]), nu)
+    if nu is not None:
+        with pytest.raises(ValueError, match="nu must be one of"):
+            fit_gp(X, np.zeros(2), np.array([False]), nu=nu)
+
+
+def test_fit_gp_turns_rough_from_rough_kernel_from_points():
+    rng = np.random.default_rng(0)
+    flags = np.array([False, False])
+    for n in (1, ROUGH_KERNEL_FROM - 1, ROUGH_KERNEL_FROM, 3 * ROUGH_KERNEL_FROM):
+        X = rng.random((n, 2))
+        gp = fit_gp(X, np.sin(5 * X[:, 0]), flags, rng=0)
+        assert gp.nu == kernel_smoothness(n) == (1.5 if n >= ROUGH_KERNEL_FROM else 2.5)
+        # the posterior, its conditioning and the explicit choice follow gp.nu
+        assert gp.condition_on(X[:1], [0.0]).nu == gp.nu
+        np.testing.assert_allclose(
+            gp.kernel(X, X), matern(X, X, gp.params, flags, gp.nu)
+        )
+        assert fit_gp(X, np.sin(5 * X[:, 0]), flags, rng=0, nu=2.5).nu == 2.5
+    assert fit_gp(np.empty((0, 2)), np.empty(0), flags).nu == 2.5
 
 
 def test_kernel_categorical_columns_use_mismatch_only():
@@ -99,12 +148,12 @@ def test_kernel_categorical_columns_use_mismatch_only():
     centres = (np.arange(4) + 0.5) / 4
     X1 = np.array([[centres[0], 0.2]])
     X2 = np.array([[c, 0.2] for c in centres])
-    k = matern52(X1, X2, params, is_categorical)[0]
+    k = matern(X1, X2, params, is_categorical)[0]
     assert k[0] == pytest.approx(1.0)
     np.testing.assert_allclose(k[1:], k[1], rtol=1e-14)
     assert k[1] < k[0]
     # An ordinary column with the same values does depend on the magnitude.
-    k_ordinary = matern52(X1, X2, params, np.array([False, False]))[0]
+    k_ordinary = matern(X1, X2, params, np.array([False, False]))[0]
     assert np.all(np.diff(k_ordinary) < 0)
 
 
@@ -142,11 +191,11 @@ def test_posterior_variance_small_at_data_and_large_far_away():
 
 
 @FAST
-@given(problems, st.integers(0, 2**32 - 1))
-def test_posterior_gradients_match_finite_differences(problem, seed):
+@given(problems, st.integers(0, 2**32 - 1), smoothnesses)
+def test_posterior_gradients_match_finite_differences(problem, seed, nu):
     X, is_categorical, params = problem
     rng = np.random.default_rng(seed)
-    gp = GaussianProcess(X, rng.normal(size=len(X)), is_categorical, params)
+    gp = GaussianProcess(X, rng.normal(size=len(X)), is_categorical, params, nu)
     Xq = rng.uniform(0.05, 0.95, size=(3, X.shape[1]))
     Xq[:, is_categorical] = X[: len(Xq), is_categorical][0]
     mean, var, dmean, dvar = gp.posterior_with_grad(Xq)
@@ -165,17 +214,17 @@ def test_posterior_gradients_match_finite_differences(problem, seed):
 
 
 @FAST
-@given(problems, st.integers(0, 2**32 - 1))
-def test_log_marginal_likelihood_gradient_matches_finite_differences(problem, seed):
+@given(problems, st.integers(0, 2**32 - 1), smoothnesses)
+def test_log_marginal_likelihood_gradient_matches_finite_differences(problem, seed, nu):
     X, is_categorical, params = problem
     z = np.random.default_rng(seed).normal(size=len(X))
 
     def value(theta):
         return log_marginal_likelihood(
-            GPParams.from_vector(theta), X, z, is_categorical
+            GPParams.from_vector(theta), X, z, is_categorical, nu
         )[0]
 
-    _, grad = log_marginal_likelihood(params, X, z, is_categorical)
+    _, grad = log_marginal_likelihood(params, X, z, is_categorical, nu)
     expected = _central_difference(value, params.to_vector())
     np.testing.assert_allclose(grad, expected, rtol=1e-4, atol=1e-5)
 
@@ -274,7 +323,9 @@ def test_fit_gp_warm_start_never_worse_than_init():
 
     def log_posterior(params):
         return (
-            log_marginal_likelihood(params, X, z, is_categorical)[0]
+            log_marginal_likelihood(
+                params, X, z, is_categorical, kernel_smoothness(len(z))
+            )[0]
             + log_prior(params)[0]
         )
 
@@ -295,7 +346,9 @@ def test_fit_gp_without_restart_ascends_from_init_only():
 
     def log_posterior(params):
         return (
-            log_marginal_likelihood(params, X, z, is_categorical)[0]
+            log_marginal_likelihood(
+                params, X, z, is_categorical, kernel_smoothness(len(z))
+            )[0]
             + log_prior(params)[0]
         )
 

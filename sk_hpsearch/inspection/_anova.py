@@ -33,7 +33,7 @@ import numpy as np
 import scipy.linalg
 from scipy.stats import qmc
 
-from sk_hpsearch.bo._gp import GaussianProcess, fit_gp, matern52
+from sk_hpsearch.bo._gp import GaussianProcess, fit_gp
 from sk_hpsearch.bo._warping import ScoreWarping
 from sk_hpsearch.inspection._results import Column, SearchRecord
 from sk_hpsearch.space._space import INACTIVE
@@ -54,6 +54,11 @@ MAX_FIT_POINTS = 300
 """The GP's hyperparameters are fitted on at most this many candidates (a
 random subset); its posterior then conditions on up to ``MAX_POINTS``."""
 MAX_POINTS = 2000
+SURROGATE_SMOOTHNESS = 2.5
+"""The importance surrogate's Matern smoothness, whatever the number of points:
+a decomposition into main effects and interactions wants the smooth global
+trend, and the importance study (``docs/benchmarks.md``) measured this kernel.
+The search's own model turns rougher from 16 points (``bo/_gp.py``)."""
 
 
 @dataclass
@@ -82,7 +87,7 @@ class Surrogate:
         """
         gp = self.gp
         X = np.asarray(X, dtype=float)
-        mean = matern52(X, gp.X, gp.params, gp.is_categorical) @ gp.alpha
+        mean = gp.kernel(X, gp.X) @ gp.alpha
         scores = self.warping.to_scores(mean, np.zeros_like(mean))[0]
         return np.clip(scores, *self.score_range)
 
@@ -95,9 +100,9 @@ class Surrogate:
         """
         X = np.asarray(X, dtype=float)
         gp = self.gp
-        Kq = matern52(X, gp.X, gp.params, gp.is_categorical)
+        Kq = gp.kernel(X, gp.X)
         v = scipy.linalg.solve_triangular(gp.cholesky, Kq.T, lower=True).T
-        prior = matern52(X, X, gp.params, gp.is_categorical)
+        prior = gp.kernel(X, X)
         m = len(X)
         var = (prior.sum() - np.square(v.sum(axis=0)).sum()) / m**2
         mean = float((Kq @ gp.alpha).mean())
@@ -152,9 +157,10 @@ def fit_surrogate(
         init=init,
         rng=rng,
         restart=init is None,
+        nu=SURROGATE_SMOOTHNESS,
     )
     if len(rows) > MAX_FIT_POINTS:
-        gp = GaussianProcess(X, warping.targets, is_categorical, gp.params)
+        gp = GaussianProcess(X, warping.targets, is_categorical, gp.params, gp.nu)
     finite = scores[np.isfinite(scores)]
     score_range = (float(finite.min()), float(finite.max())) if len(finite) else (0, 0)
     return Surrogate(gp, warping, record, score_range)
