@@ -242,10 +242,12 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
        (step 0).
     2. Standardise the scores of the refit metric (failed fits count as the
        worst finite score).
-    3. Fit a Gaussian process with a Matérn-5/2 kernel, one lengthscale per
+    3. Fit a Gaussian process with a Matérn kernel, one lengthscale per
        dimension (categorical dimensions by mismatch), by maximum a
        posteriori with dimension-scaled lengthscale priors, warm-started
-       from the previous step.
+       from the previous step. The kernel is Matérn-5/2 on fewer than 16
+       scored candidates and the rougher Matérn-3/2 from then on, which
+       follows the plateaus and edges of hyperparameter scores.
     4. Maximise the acquisition over the cube (a quasi-random sweep, then
        multi-start L-BFGS-B with analytic gradients, then an exact pass over
        the values of discrete dimensions), never proposing a candidate
