@@ -30,8 +30,8 @@ follows the edges and plateaus of a score surface (a depth of 1 that scores
 far worse than a depth of 2; an integer parameter's steps) once the points
 show them. On the real-task suite (12 problems, seeds 0-9) the schedule
 scores +1.5 +- 0.4 (normalised score) at 32 evaluations against Matern-5/2
-throughout, with the same search up to 16; Matern-3/2 throughout loses 3.1
-+- 1.2 at 16 (``docs/benchmarks.md``).
+throughout and +0.5 +- 0.6 at 64, with the same search up to 16;
+Matern-3/2 throughout loses 3.1 +- 1.2 at 16 (``docs/benchmarks.md``).
 
 Observations ``z = g(X) + eps`` with ``g ~ GP(0, k)`` and ``eps ~ N(0, sn2 I)``.
 ``K = k(X, X) + sn2 I = L L^T`` and ``alpha = K^{-1} z``. The posterior of the
