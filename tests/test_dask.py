@@ -111,53 +111,10 @@ def local_cluster(
     )
 
 
-class ClusterKeeper:
-    """The module's cluster, started afresh when its workers are gone for good.
-
-    A nanny closed (by the cluster, when its restarted worker came back
-    later than the lost-worker timeout) never comes back, even through
-    ``cluster.scale``: the tests after it need a new cluster.
-    """
-
-    def __init__(self) -> None:
-        self.cluster = local_cluster()
-
-    def healthy(self, timeout: float = 60) -> LocalCluster:
-        with Client(self.cluster, set_as_default=False) as client:
-            try:
-                client.wait_for_workers(2, timeout=timeout)
-                return self.cluster
-            except TimeoutError:
-                pass
-        self.cluster.close()
-        self.cluster = local_cluster()
-        return self.cluster
-
-    def close(self) -> None:
-        self.cluster.close()
-
-
 @pytest.fixture(scope="module")
-def keeper():
-    keeper = ClusterKeeper()
-    yield keeper
-    keeper.close()
-
-
-@pytest.fixture
-def cluster(keeper):
-    return keeper.healthy()
-
-
-def test_a_cluster_whose_nannies_closed_is_started_afresh(keeper):
-    broken = keeper.healthy()
-    for nanny in list(broken.workers.values()):
-        broken.sync(nanny.close)
-    fresh = keeper.healthy(timeout=5)
-    assert fresh is not broken
-    with Client(fresh, set_as_default=False) as client:
-        client.wait_for_workers(2, timeout=120)
-        assert len(client.scheduler_info()["workers"]) == 2
+def cluster():
+    with local_cluster() as cluster:
+        yield cluster
 
 
 @pytest.fixture

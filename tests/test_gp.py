@@ -126,7 +126,7 @@ def test_an_unknown_smoothness_is_a_clear_error(nu):
             fit_gp(X, np.zeros(2), np.array([False]), nu=nu)
 
 
-def test_fit_gp_turns_rough_from_rough_kernel_from_points():
+def test_fit_gp_uses_matern32_from_rough_kernel_from_points():
     rng = np.random.default_rng(0)
     flags = np.array([False, False])
     for n in (1, ROUGH_KERNEL_FROM - 1, ROUGH_KERNEL_FROM, 3 * ROUGH_KERNEL_FROM):
