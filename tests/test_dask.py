@@ -34,6 +34,7 @@ from sk_hpsearch import (
     LogUniform,
     load_checkpoint,
 )
+from sk_hpsearch.search import _cluster
 from sk_hpsearch.search._cluster import retry_lost_batches
 
 from ._cluster_fakes import (
@@ -581,6 +582,33 @@ def test_a_retry_that_finds_no_worker_waits_and_retries(client):
     outcomes = [no_worker]
     with pytest.raises(TimeoutError, match="has no worker"):
         retry_lost_batches(flaky, n_candidates=3)
+
+
+def test_a_lost_batch_with_no_worker_left_is_a_clear_error(monkeypatch):
+    """No worker back within the wait: the error names the lost-worker timeout."""
+    monkeypatch.setattr(_cluster, "WAIT_FOR_WORKERS_S", 0.5)
+    calls = []
+
+    def lost():
+        calls.append(1)
+        raise FutureCancelledError("batch-x", "already forgotten")
+
+    config = {"distributed.deploy.lost-worker-timeout": "7s"}
+    with (
+        dask.config.set(config),
+        local_cluster(0) as cluster,
+        Client(cluster),
+        pytest.warns(RuntimeWarning, match="A Dask worker was lost"),
+        pytest.raises(ClusterLostError) as caught,
+    ):
+        retry_lost_batches(lost, n_candidates=3)
+    message = str(caught.value)
+    assert "A batch of 3 candidates was lost with a Dask worker" in message
+    assert "no worker came back within 0.5 s" in message
+    assert "distributed.deploy.lost-worker-timeout (now 7s)" in message
+    assert "already forgotten" in message
+    assert isinstance(caught.value.__cause__, FutureCancelledError)
+    assert len(calls) == 1
 
 
 def test_other_errors_are_not_retried():

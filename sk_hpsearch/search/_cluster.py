@@ -51,13 +51,16 @@ T = TypeVar("T")
 
 
 class ClusterLostError(RuntimeError):
-    """The connection to the Dask scheduler was lost in the middle of a search.
+    """The Dask cluster was lost in the middle of a search.
 
     Raised by ``fit`` of a search running under joblib's ``dask`` backend
     when its client can no longer reach the scheduler: the batch in flight
     cannot be collected, and the fits still running on the workers cannot be
     cancelled from the client. A batch lost with a *worker* is fitted again
-    instead (up to 3 times), and raises nothing.
+    instead (up to 3 times), and raises nothing, unless no worker is left:
+    when none comes back within 60 s to fit it again, this error is raised
+    too, and its message names the setting that makes a ``LocalCluster``
+    close restarted workers (``distributed.deploy.lost-worker-timeout``).
 
     The message names the search's checkpoint journal, if it has one: every
     batch completed before the loss is in it, and fitting the same search
@@ -185,7 +188,9 @@ def retry_lost_batches(
     ------
     ClusterLostError
         If the client has lost the scheduler (the fits already running on the
-        workers cannot be reached, nor their results collected).
+        workers cannot be reached, nor their results collected), or if no
+        worker came back within ``WAIT_FOR_WORKERS_S`` to fit a lost batch
+        again (the message names the setting that closes restarted workers).
     distributed.client.FutureCancelledError or CommClosedError
         If the batch was lost ``max_retries + 1`` times.
     """
@@ -225,4 +230,21 @@ def retry_lost_batches(
                 stacklevel=2,
             )
             if not _wait_for_a_worker(client, WAIT_FOR_WORKERS_S):
-                raise
+                raise ClusterLostError(_no_worker_message(n_candidates, exc)) from exc
+
+
+def _no_worker_message(n_candidates: int, exc: BaseException) -> str:
+    """Why a lost batch cannot be fitted again: no worker came back."""
+    import dask
+
+    timeout = dask.config.get("distributed.deploy.lost-worker-timeout", "15s")
+    return (
+        f"A batch of {n_candidates} candidates was lost with a Dask worker, and "
+        f"no worker came back within {WAIT_FOR_WORKERS_S:g} s to fit it again: "
+        "the cluster has no worker left. A LocalCluster (any SpecCluster) "
+        "closes for good the nanny of a worker that is not back within "
+        "distributed.deploy.lost-worker-timeout (now "
+        f"{timeout}): raise it before starting the cluster (dask.config.set("
+        '{"distributed.deploy.lost-worker-timeout": "300s"})), or add '
+        f"workers, and fit again. ({type(exc).__name__}: {exc})"
+    )
