@@ -583,7 +583,7 @@ class CoarseToFineOptimizer(BaseOptimizer):
         the default length of :meth:`maximize`.
     random_state : int, RandomState instance or None, default=None
         Seeds the sampling of every round.
-    n_rounds : int, default=3
+    n_rounds : int or "auto", default="auto"
         As in :class:`~sk_hpsearch.CoarseToFineSearchCV`.
     zoom : float, default=0.5
         As in :class:`~sk_hpsearch.CoarseToFineSearchCV`.
@@ -663,7 +663,7 @@ class CoarseToFineOptimizer(BaseOptimizer):
         *,
         n_iter: int,
         random_state=None,
-        n_rounds: int = 3,
+        n_rounds: int | str = "auto",
         zoom: float = 0.5,
         top_k: int = 5,
         max_time: float | None = None,
@@ -690,7 +690,14 @@ class CoarseToFineOptimizer(BaseOptimizer):
 
     def _check_params(self) -> None:
         super()._check_params()
-        _check_integer("n_rounds", self.n_rounds, 1)
+        if not (isinstance(self.n_rounds, str) and self.n_rounds == "auto"):
+            try:
+                _check_integer("n_rounds", self.n_rounds, 1)
+            except ValueError:
+                raise ValueError(
+                    'n_rounds must be an integer >= 1 or "auto"; '
+                    f"got n_rounds={self.n_rounds!r}."
+                ) from None
         _check_real("zoom", self.zoom, 0.0, 1.0)
         _check_integer("top_k", self.top_k, 1)
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from sk_hpsearch.search._base import BaseSpaceSearchCV
 from sk_hpsearch.strategies._base import grid_design
 from sk_hpsearch.strategies._coarse_to_fine import CoarseToFineStrategy
 
-__all__ = ["CoarseToFineSearchCV"]
+__all__ = ["AUTO_ROUNDS_WITH_RESOURCE", "CoarseToFineSearchCV"]
+
+#: Rounds of ``n_rounds="auto"`` when the search has a ``resource``.
+AUTO_ROUNDS_WITH_RESOURCE = 3
 
 
 class CoarseToFineSearchCV(BaseSpaceSearchCV):
@@ -82,9 +85,15 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
     reduction_factor : float, default=3
         Budget multiplier between rungs, and inverse of the fraction of
         candidates promoted from one rung to the next.
-    n_rounds : int, default=3
-        Number of rounds; ``n_iter`` is split evenly between them (earlier
-        rounds get the remainder).
+    n_rounds : int or "auto", default="auto"
+        Number of rounds. An integer splits ``n_iter`` evenly between them
+        (earlier rounds get the remainder). ``"auto"``: round 1 has a third
+        of ``n_iter`` (rounded up), and the later rounds at most
+        ``max(4, d)`` candidates each, ``d`` being the number of parameters
+        (of the largest dict of a list): the box then moves and resizes
+        after every few candidates (32 candidates over 2 parameters: rounds
+        of 11, 4, 4, 4, 3, 3 and 3). With ``resource``, ``"auto"`` is 3
+        rounds.
     zoom : float, default=0.5
         Factor in (0, 1) by which the box side shrinks: round 2 has side
         ``zoom`` (relative to the cube); after a round that does not improve
@@ -254,7 +263,10 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
 
     _parameter_constraints: dict = {
         **BaseSpaceSearchCV._parameter_constraints,
-        "n_rounds": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_rounds": [
+            Interval(numbers.Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "zoom": [Interval(numbers.Real, 0, 1, closed="neither")],
         "top_k": [Interval(numbers.Integral, 1, None, closed="left")],
     }
@@ -284,7 +296,7 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
         checkpoint_mismatch="raise",
         warm_start=False,
         prior_results=None,
-        n_rounds=3,
+        n_rounds="auto",
         zoom=0.5,
         top_k=5,
     ):
@@ -322,7 +334,7 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
             history,
             rng,
             n_iter,
-            n_rounds=self.n_rounds,
+            n_rounds=_rounds(self.n_rounds, self.resource),
             zoom=self.zoom,
             top_k=self.top_k,
             design=grid_design(self.param_distributions, space, n_iter),
@@ -331,6 +343,16 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
 
     def _store_strategy(self, strategy):
         self.regions_ = _unwrapped(strategy).regions
+
+
+def _rounds(n_rounds, resource):
+    """``n_rounds`` for the strategy: with a resource, ``"auto"`` is 3 rounds.
+
+    Small rounds under learning-curve budgets zoom on scores of the smallest
+    budgets and promote more candidates: on the budget tests' problem (27
+    candidates, budgets 1 to 27), 222 budget units against 138 with 3 rounds.
+    """
+    return AUTO_ROUNDS_WITH_RESOURCE if n_rounds == "auto" and resource else n_rounds
 
 
 def _unwrapped(strategy):

@@ -10,7 +10,10 @@ from sk_hpsearch.space._space import SearchSpace
 from sk_hpsearch.strategies._base import Batch, History, Strategy
 from sk_hpsearch.strategies._zoom import Region, zoom
 
-__all__ = ["CoarseToFineStrategy", "round_sizes"]
+__all__ = ["MIN_ROUND_SIZE", "CoarseToFineStrategy", "auto_round_sizes", "round_sizes"]
+
+#: Fewest candidates of a round after the first with ``n_rounds="auto"``.
+MIN_ROUND_SIZE = 4
 
 
 class CoarseToFineStrategy(Strategy):
@@ -20,9 +23,9 @@ class CoarseToFineStrategy(Strategy):
     ----------
     space, history, rng, n_iter
         As in :class:`Strategy`.
-    n_rounds : int
+    n_rounds : int or "auto"
         Number of rounds; ``n_iter`` is split evenly between them (earlier
-        rounds get the remainder).
+        rounds get the remainder). ``"auto"``: see :func:`auto_round_sizes`.
     zoom : float
         Factor in (0, 1) by which the box side shrinks (TuRBO's
         success/failure rule, see :meth:`_next_region`).
@@ -50,7 +53,7 @@ class CoarseToFineStrategy(Strategy):
         rng: np.random.RandomState,
         n_iter: int,
         *,
-        n_rounds: int,
+        n_rounds: int | str,
         zoom: float,
         top_k: int,
         design: np.ndarray | None = None,
@@ -60,7 +63,12 @@ class CoarseToFineStrategy(Strategy):
         self.prior = prior
         self.zoom = zoom
         self.top_k = top_k
-        self.sizes = round_sizes(n_iter, n_rounds) if design is None else [len(design)]
+        if design is not None:
+            self.sizes = [len(design)]
+        elif n_rounds == "auto":
+            self.sizes = auto_round_sizes(n_iter, max(map(len, space.subspaces)))
+        else:
+            self.sizes = round_sizes(n_iter, n_rounds)
         self._design = design
         self.regions: list[dict] = []
         self._whole = self._region = Region.whole(space)
@@ -176,3 +184,40 @@ def round_sizes(total: int, n_rounds: int) -> list[int]:
     n = min(n_rounds, total)
     base, extra = divmod(total, n)
     return [base + (i < extra) for i in range(n)]
+
+
+def auto_round_sizes(total: int, n_dims: int) -> list[int]:
+    """Rounds for ``n_rounds="auto"``: a coarse third, then small fine rounds.
+
+    Round 1 gets a third of ``total`` (rounded up), as with ``n_rounds=3``;
+    the rest is split evenly (earlier rounds get the remainder) over as few
+    rounds as keep each to at most ``max(MIN_ROUND_SIZE, n_dims)``
+    candidates, so the box moves and resizes after every few candidates
+    rather than twice.
+
+    Parameters
+    ----------
+    total : int
+        Candidates over all rounds.
+    n_dims : int
+        Parameters searched (those of the largest dict of a list).
+
+    Returns
+    -------
+    list of int
+
+    Examples
+    --------
+    >>> auto_round_sizes(32, 2)
+    [11, 4, 4, 4, 3, 3, 3]
+    >>> auto_round_sizes(32, 10)
+    [11, 7, 7, 7]
+    >>> auto_round_sizes(2, 3)
+    [1, 1]
+    """
+    first = -(-total // 3)
+    rest = total - first
+    if rest <= 0:
+        return [first]
+    step = max(MIN_ROUND_SIZE, n_dims)
+    return [first, *round_sizes(rest, -(-rest // step))]
