@@ -26,6 +26,7 @@ from sklearn.model_selection import KFold, cross_validate
 from sk_hpsearch import CheckpointMismatchError, load_checkpoint
 from tests._checkpoint_fakes import comparable, fits, make_search
 from tests._fakes import classification_data
+from tests._signals import ctrl_c_restored
 
 ROOT = Path(__file__).resolve().parents[1]
 SEARCHES = ["GPBayesSearchCV", "CoarseToFineSearchCV"]
@@ -379,6 +380,7 @@ def _run_script(name, path, out, env):
         env={**os.environ, "PYTHONPATH": str(ROOT), **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        preexec_fn=ctrl_c_restored,  # SIGINT is then Ctrl-C even from a job
     )
 
 

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests._signals import ctrl_c_restored
+
 pytestmark = pytest.mark.skipif(
     sys.platform == "win32", reason="POSIX signals and process groups"
 )
@@ -97,6 +99,7 @@ def _start(tmp_path: Path, cls: str, n_jobs: int, refit: str) -> subprocess.Pope
         text=True,
         env=env,
         start_new_session=True,  # its own process group, as a shell job
+        preexec_fn=ctrl_c_restored,  # SIGINT is then Ctrl-C even from a job
     )
 
 
