@@ -579,8 +579,8 @@ class CoarseToFineOptimizer(BaseOptimizer):
     param_distributions : dict or list of dicts
         As in :class:`~sk_hpsearch.CoarseToFineSearchCV`.
     n_iter : int
-        Candidates planned over all rounds (split evenly between them), and
-        the default length of :meth:`maximize`.
+        Candidates planned over all rounds (split between them as
+        ``n_rounds`` says), and the default length of :meth:`maximize`.
     random_state : int, RandomState instance or None, default=None
         Seeds the sampling of every round.
     n_rounds : int or "auto", default="auto"
