@@ -11,6 +11,7 @@ from sklearn.linear_model import LogisticRegression
 
 from sk_hpsearch import CoarseToFineOptimizer, CoarseToFineSearchCV, LogUniform
 from sk_hpsearch.strategies._coarse_to_fine import (
+    MIN_FIRST_ROUND,
     MIN_ROUND_SIZE,
     auto_round_sizes,
     round_sizes,
@@ -34,7 +35,7 @@ def test_round_sizes_split_evenly(total, n_rounds):
 def test_auto_rounds_are_a_coarse_third_then_small_even_rounds(total, n_dims):
     first, *later = auto_round_sizes(total, n_dims)
     assert first + sum(later) == total
-    assert first == math.ceil(total / 3)
+    assert first == max(math.ceil(total / 3), min(MIN_FIRST_ROUND, total))
     step = max(MIN_ROUND_SIZE, n_dims)
     if later:
         assert max(later) <= step and min(later) >= 1

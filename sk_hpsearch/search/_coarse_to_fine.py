@@ -88,7 +88,8 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
     n_rounds : int or "auto", default="auto"
         Number of rounds. An integer splits ``n_iter`` evenly between them
         (earlier rounds get the remainder). ``"auto"``: round 1 has a third
-        of ``n_iter`` (rounded up), and the later rounds at most
+        of ``n_iter`` (rounded up), at least 10 (all of ``n_iter`` if
+        fewer), and the later rounds at most
         ``max(4, d)`` candidates each, ``d`` being the number of parameters
         (of the largest dict of a list): the box then moves and resizes
         after every few candidates (32 candidates over 2 parameters: rounds

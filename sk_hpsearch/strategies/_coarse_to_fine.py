@@ -10,10 +10,21 @@ from sk_hpsearch.space._space import SearchSpace
 from sk_hpsearch.strategies._base import Batch, History, Strategy
 from sk_hpsearch.strategies._zoom import Region, zoom
 
-__all__ = ["MIN_ROUND_SIZE", "CoarseToFineStrategy", "auto_round_sizes", "round_sizes"]
+__all__ = [
+    "MIN_FIRST_ROUND",
+    "MIN_ROUND_SIZE",
+    "CoarseToFineStrategy",
+    "auto_round_sizes",
+    "round_sizes",
+]
 
 #: Fewest candidates of a round after the first with ``n_rounds="auto"``.
 MIN_ROUND_SIZE = 4
+#: Fewest candidates of round 1 with ``n_rounds="auto"`` (all of ``n_iter``
+#: if fewer): as many random candidates as Optuna's TPE draws before it
+#: models (``n_startup_trials=10``), so that the first box is placed on
+#: enough of the space.
+MIN_FIRST_ROUND = 10
 
 
 class CoarseToFineStrategy(Strategy):
@@ -189,7 +200,8 @@ def round_sizes(total: int, n_rounds: int) -> list[int]:
 def auto_round_sizes(total: int, n_dims: int) -> list[int]:
     """Rounds for ``n_rounds="auto"``: a coarse third, then small fine rounds.
 
-    Round 1 gets a third of ``total`` (rounded up), as with ``n_rounds=3``;
+    Round 1 gets a third of ``total`` (rounded up), as with ``n_rounds=3``,
+    but at least ``MIN_FIRST_ROUND`` (or all of ``total`` if fewer);
     the rest is split evenly (earlier rounds get the remainder) over as few
     rounds as keep each to at most ``max(MIN_ROUND_SIZE, n_dims)``
     candidates, so the box moves and resizes after every few candidates
@@ -212,10 +224,12 @@ def auto_round_sizes(total: int, n_dims: int) -> list[int]:
     [11, 4, 4, 4, 3, 3, 3]
     >>> auto_round_sizes(32, 10)
     [11, 7, 7, 7]
-    >>> auto_round_sizes(2, 3)
-    [1, 1]
+    >>> auto_round_sizes(16, 5)
+    [10, 3, 3]
+    >>> auto_round_sizes(8, 3)
+    [8]
     """
-    first = -(-total // 3)
+    first = max(-(-total // 3), min(MIN_FIRST_ROUND, total))
     rest = total - first
     if rest <= 0:
         return [first]
