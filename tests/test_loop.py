@@ -287,7 +287,9 @@ def test_scikit_learn_callbacks_see_every_candidate_and_split(cls):
     pytest.importorskip("sklearn.callback")
     X, y = classification_data()
     ours, theirs = _Recorder(), _Recorder()
-    s = cls(FunctionClassifier(), SPACE, n_iter=8, cv=3, random_state=0)
+    # several batches: n_rounds="auto" would fit 8 candidates in one round
+    rounds = {"n_rounds": 3} if cls is CoarseToFineSearchCV else {}
+    s = cls(FunctionClassifier(), SPACE, n_iter=8, cv=3, random_state=0, **rounds)
     s.set_callbacks(ours).fit(X, y)
     r = RandomizedSearchCV(FunctionClassifier(), SPACE, n_iter=8, cv=3)
     r.set_callbacks(theirs).fit(X, y)

@@ -286,7 +286,9 @@ def test_a_candidate_told_from_outside_is_never_asked(cls):
 @pytest.mark.parametrize("cls", [BayesianOptimizer, CoarseToFineOptimizer])
 def test_a_stopped_maximize_leaves_nothing_reserved(cls):
     space = {"x": stats.randint(0, 8)}
-    opt = cls(space, n_iter=8, random_state=0, max_time=1e-9)
+    # several batches: n_rounds="auto" would ask all 8 candidates in one round
+    rounds = {"n_rounds": 4} if cls is CoarseToFineOptimizer else {}
+    opt = cls(space, n_iter=8, random_state=0, max_time=1e-9, **rounds)
     opt.maximize(lambda x: -abs(x - 3))
     assert opt.stop_reason_ == "max_time"
     opt.set_params(max_time=None).maximize(lambda x: -abs(x - 3))
