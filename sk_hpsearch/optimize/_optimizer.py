@@ -38,11 +38,13 @@ from sk_hpsearch.strategies._coarse_to_fine import CoarseToFineStrategy
 __all__ = ["BayesianOptimizer", "CoarseToFineOptimizer"]
 
 
-def _check_integer(name: str, value, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be an integer >= {low}; got {name}={value!r}.")
-    if value < low:
-        raise ValueError(f"{name} must be an integer >= {low}; got {name}={value!r}.")
+def _check_integer(name: str, value, low: int, *, or_auto: bool = False) -> None:
+    if or_auto and isinstance(value, str) and value == "auto":
+        return
+    integer = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if not integer or value < low:
+        expected = f"an integer >= {low}" + (' or "auto"' if or_auto else "")
+        raise ValueError(f"{name} must be {expected}; got {name}={value!r}.")
 
 
 def _check_real(name: str, value, low: float, high: float | None = None) -> None:
@@ -539,8 +541,7 @@ class BayesianOptimizer(BaseOptimizer):
 
     def _check_params(self) -> None:
         super()._check_params()
-        if self.n_initial_points != "auto":
-            _check_integer("n_initial_points", self.n_initial_points, 1)
+        _check_integer("n_initial_points", self.n_initial_points, 1, or_auto=True)
         if self.acq_func not in ("logei", "ei", "ucb", "pi"):
             raise ValueError(
                 "acq_func must be one of 'logei', 'ei', 'ucb', 'pi'; got "
@@ -690,14 +691,7 @@ class CoarseToFineOptimizer(BaseOptimizer):
 
     def _check_params(self) -> None:
         super()._check_params()
-        if not (isinstance(self.n_rounds, str) and self.n_rounds == "auto"):
-            try:
-                _check_integer("n_rounds", self.n_rounds, 1)
-            except ValueError:
-                raise ValueError(
-                    'n_rounds must be an integer >= 1 or "auto"; '
-                    f"got n_rounds={self.n_rounds!r}."
-                ) from None
+        _check_integer("n_rounds", self.n_rounds, 1, or_auto=True)
         _check_real("zoom", self.zoom, 0.0, 1.0)
         _check_integer("top_k", self.top_k, 1)
 
