@@ -25,10 +25,9 @@ from typing import Any, Protocol
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.model_selection._search import BaseSearchCV
 
 from benchmarks.space import Param
-from sk_hpsearch._compat import defer_all_fits_failed
+from sk_hpsearch._compat import BaseSearchCV, defer_all_fits_failed
 
 __all__ = ["ADAPTERS", "AskTellSearchCV", "AxAdapter", "HEBOAdapter", "SMACAdapter"]
 

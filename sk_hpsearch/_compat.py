@@ -17,11 +17,28 @@ import numpy as np
 from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import _search as _sk_search
 from sklearn.model_selection import check_cv
+
+# The base class scikit-learn's own searches subclass, with the extension
+# contract every search here follows (implement ``_run_search``, call
+# ``evaluate_candidates``); scikit-learn documents it but exports it only
+# from this private module.
+from sklearn.model_selection._search import BaseSearchCV
 from sklearn.model_selection._split import _yields_constant_splits
 from sklearn.model_selection._validation import _insert_error_scores
 
+# scikit-learn's parameter constraints: ``BaseSearchCV._parameter_constraints``
+# is written with these classes, and the searches extend that dict so that
+# ``fit`` validates their own parameters the way it validates scikit-learn's
+# (the same ``InvalidParameterError`` naming the parameter and the value).
+# scikit-learn exports them from no public module.
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+
 __all__ = [
+    "BaseSearchCV",
     "FitReplay",
+    "HasMethods",
+    "Interval",
+    "StrOptions",
     "defer_all_fits_failed",
     "failed_candidates",
     "fit_inputs",

@@ -4,6 +4,7 @@ If a scikit-learn release renames what ``_compat`` relies on, these tests are
 the ones that say so.
 """
 
+import numbers
 import re
 import threading
 import warnings
@@ -27,6 +28,9 @@ from sklearn.model_selection._search import BaseSearchCV
 
 from sk_hpsearch import _compat
 from sk_hpsearch._compat import (
+    HasMethods,
+    Interval,
+    StrOptions,
     defer_all_fits_failed,
     failed_candidates,
     fit_inputs,
@@ -460,3 +464,63 @@ def test_fit_and_score_is_looked_up_at_call_time():
     source = inspect.getsource(BaseSearchCV.fit)
     assert "delayed(_fit_and_score)" in source
     assert hasattr(_sk_search, "_fit_and_score")
+
+
+# --- BaseSearchCV and the parameter constraints -----------------------------
+
+
+def test_base_search_cv_is_the_base_of_sklearns_searches():
+    """Every search here subclasses the class scikit-learn's own searches do."""
+    from sk_hpsearch import CoarseToFineSearchCV, GPBayesSearchCV
+
+    assert issubclass(RandomizedSearchCV, _compat.BaseSearchCV)
+    for search in (CoarseToFineSearchCV, GPBayesSearchCV):
+        assert issubclass(search, _compat.BaseSearchCV)
+    assert "_run_search" in vars(_compat.BaseSearchCV)
+
+
+@pytest.mark.parametrize(
+    ("constraint", "value"),
+    [
+        (Interval(numbers.Integral, 1, None, closed="left"), 0),
+        (StrOptions({"auto"}), "often"),
+        (HasMethods(["get_params"]), object()),
+    ],
+)
+def test_constraints_reject_with_sklearns_error_naming_the_parameter(constraint, value):
+    """Constraints added to ``_parameter_constraints`` are checked by ``fit``."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    class ConstrainedSearchCV(BatchSearchCV):
+        _parameter_constraints: dict = {
+            **BatchSearchCV._parameter_constraints,
+            "batches": [list],
+            "defer": [bool],
+            "knob": [constraint],
+        }
+
+        def __init__(self, estimator, batches, *, knob=None):
+            super().__init__(estimator, batches)
+            self.knob = knob
+
+    ok = {Interval: 1, StrOptions: "auto", HasMethods: MaybeFailingClassifier()}
+    ConstrainedSearchCV(
+        MaybeFailingClassifier(), [[OK]], knob=ok[type(constraint)]
+    ).fit(X, y)
+    with pytest.raises(InvalidParameterError, match=r"'knob' parameter .*"):
+        ConstrainedSearchCV(MaybeFailingClassifier(), [[OK]], knob=value).fit(X, y)
+
+
+def test_searches_name_a_bad_parameter_and_its_value():
+    """Our searches' own constraints give scikit-learn's error."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from sk_hpsearch import CoarseToFineSearchCV, GPBayesSearchCV
+
+    space = {"shift": [0.0, 0.1]}
+    for search in (
+        CoarseToFineSearchCV(MaybeFailingClassifier(), space, n_rounds=0),
+        GPBayesSearchCV(MaybeFailingClassifier(), space, acq_func="often"),
+    ):
+        with pytest.raises(InvalidParameterError, match=r"'(n_rounds|acq_func)'.*Got"):
+            search.fit(X, y)

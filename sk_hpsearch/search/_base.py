@@ -17,11 +17,13 @@ from abc import abstractmethod
 
 import numpy as np
 from joblib import effective_n_jobs
-from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from sk_hpsearch._compat import (
+    BaseSearchCV,
+    HasMethods,
+    Interval,
+    StrOptions,
     defer_all_fits_failed,
     search_cv,
     search_n_splits,

@@ -7,9 +7,8 @@ import numbers
 
 import numpy as np
 from joblib import effective_n_jobs
-from sklearn.utils._param_validation import Interval, StrOptions
 
-from sk_hpsearch._compat import search_n_splits
+from sk_hpsearch._compat import Interval, StrOptions, search_n_splits
 from sk_hpsearch.search._base import BaseSpaceSearchCV
 from sk_hpsearch.strategies._base import grid_design
 from sk_hpsearch.strategies._bayes import BayesStrategy

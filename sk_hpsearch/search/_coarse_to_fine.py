@@ -5,8 +5,8 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
 
+from sk_hpsearch._compat import Interval, StrOptions
 from sk_hpsearch.search._base import BaseSpaceSearchCV
 from sk_hpsearch.strategies._base import grid_design
 from sk_hpsearch.strategies._coarse_to_fine import CoarseToFineStrategy
