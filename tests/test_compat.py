@@ -25,8 +25,9 @@ from sklearn.model_selection import (
 )
 from sklearn.model_selection import _search as _sk_search
 from sklearn.model_selection._search import BaseSearchCV
+from sklearn.utils._param_validation import InvalidParameterError
 
-from sk_hpsearch import _compat
+from sk_hpsearch import CoarseToFineSearchCV, GPBayesSearchCV, _compat
 from sk_hpsearch._compat import (
     HasMethods,
     Interval,
@@ -471,8 +472,6 @@ def test_fit_and_score_is_looked_up_at_call_time():
 
 def test_base_search_cv_is_the_base_of_sklearns_searches():
     """Every search here subclasses the class scikit-learn's own searches do."""
-    from sk_hpsearch import CoarseToFineSearchCV, GPBayesSearchCV
-
     assert issubclass(RandomizedSearchCV, _compat.BaseSearchCV)
     for search in (CoarseToFineSearchCV, GPBayesSearchCV):
         assert issubclass(search, _compat.BaseSearchCV)
@@ -489,7 +488,6 @@ def test_base_search_cv_is_the_base_of_sklearns_searches():
 )
 def test_constraints_reject_with_sklearns_error_naming_the_parameter(constraint, value):
     """Constraints added to ``_parameter_constraints`` are checked by ``fit``."""
-    from sklearn.utils._param_validation import InvalidParameterError
 
     class ConstrainedSearchCV(BatchSearchCV):
         _parameter_constraints: dict = {
@@ -513,10 +511,6 @@ def test_constraints_reject_with_sklearns_error_naming_the_parameter(constraint,
 
 def test_searches_name_a_bad_parameter_and_its_value():
     """Our searches' own constraints give scikit-learn's error."""
-    from sklearn.utils._param_validation import InvalidParameterError
-
-    from sk_hpsearch import CoarseToFineSearchCV, GPBayesSearchCV
-
     space = {"shift": [0.0, 0.1]}
     for search in (
         CoarseToFineSearchCV(MaybeFailingClassifier(), space, n_rounds=0),
