@@ -355,13 +355,19 @@ def _partial(s: SuiteScores, methods: list[str]) -> list[str]:
                 _fmt(s.mean_and_se(other, k, cells & s.cells(other, k))[0])
                 for other in [m, *ranked]
             ]
+            paired = ["-"]
+            for other in ranked:
+                diff, se, _ = s.mean_and_se(other, k, cells, minus=m)
+                paired.append(f"{diff:+.1f} ± {_fmt(se)}")
             lines += [
                 f"On the {len(cells)} cells of {_label(m)} at {k} evaluations "
-                f"(seeds {seeds}), mean normalised score:",
+                f"(seeds {seeds}), mean normalised score, and each method "
+                f"minus {_label(m)} paired on those cells ± the seed-to-seed "
+                "standard error:",
                 "",
                 *_table(
                     [_label(m), *(_label(o) for o in ranked)],
-                    [row],
+                    [row, paired],
                 ),
             ]
     return lines

@@ -1,6 +1,7 @@
 """Tests of the acquisition layer ``sk_hpsearch.bo._acquisition``."""
 
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from sk_hpsearch.bo._acquisition import (
     ACQUISITION_NAMES,
     AcquisitionFunction,
     Domain,
+    FantasyAcquisition,
     ei,
     log_ei,
     log_pi,
@@ -187,11 +189,16 @@ def test_log_ei_derivatives_match_finite_differences_far_below(u, std):
     assert terms.d_std[0] == pytest.approx(fd_std, rel=1e-4)
 
 
+@pytest.mark.parametrize("fantasies", [False, True])
 @pytest.mark.parametrize("name", ACQUISITION_NAMES)
-def test_acquisition_gradient_matches_finite_differences(name):
+def test_acquisition_gradient_matches_finite_differences(name, fantasies):
     gp = _fitted_mixed_gp()
     acq = make_acquisition(gp, name, best=float(gp.z.max()), beta=3.0)
     rng = np.random.default_rng(1)
+    if fantasies:  # averaged over 4 draws at 2 pending points
+        pending = _mixed_snap(rng.random((2, 4)))
+        pending[:, 3] = FIXED_VALUE
+        acq = FantasyAcquisition(acq, pending, 4, rng)
     Xq = _mixed_snap(rng.random((4, 4)))
     Xq[:, 0] = rng.uniform(0.05, 0.95, size=4)
     Xq[:, 1] = rng.uniform(0.05, 0.95, size=4)
@@ -332,13 +339,34 @@ def test_propose_batch_starts_with_the_sequential_choice():
     assert values[0] == single_value[0]
 
 
-def test_propose_batch_refines_near_the_incumbent():
-    gp = _fitted_mixed_gp(n=40)
-    incumbent = gp.X[np.argmax(gp.z)]
-    X_batch, _ = _batch(gp, 8)
-    lengthscales = np.exp(gp.params.log_lengthscales[:2])
-    steps = np.abs(X_batch[2:, :2] - incumbent[:2]) / np.minimum(lengthscales, 0.5)
-    assert np.median(steps.max(axis=1)) < 2.0
+@pytest.mark.parametrize("name", ["logei", "ei", "pi"])
+def test_fantasies_discount_the_pending_point(name):
+    # Pending at the acquisition's maximiser, the fantasies know its value
+    # up to the noise: a second evaluation there adds almost nothing.
+    gp = _fitted_mixed_gp()
+    acq = make_acquisition(
+        gp, name, best=float(gp.z.max()), domain=Domain(**MIXED_SPACE)
+    )
+    x, value = optimize_acquisition(acq, exclude=gp.X, rng=0)
+    fantasy = FantasyAcquisition(acq, x[None, :], 16, np.random.default_rng(0))
+    (discounted,) = fantasy.values(x[None, :])
+    if name == "ei":
+        assert discounted < 0.1 * value
+    elif name == "logei":
+        assert discounted < value - math.log(10.0)
+    else:  # log PI: the candidate still beats its own fantasy half the time
+        assert discounted < value
+
+
+def test_fantasies_without_variance_leave_the_acquisition_unchanged():
+    # Pending points far beyond every lengthscale do not inform the query.
+    gp = _fitted_mixed_gp()
+    acq = make_acquisition(gp, "ucb", best=0.0, beta=3.0)
+    pending = np.array([[50.0, 50.0, CATEGORY_CENTRES[0], FIXED_VALUE]])
+    fantasy = FantasyAcquisition(acq, pending, 8, np.random.default_rng(0))
+    Xq = _mixed_snap(np.random.default_rng(1).random((5, 4)))
+    Xq[:, 3] = FIXED_VALUE
+    np.testing.assert_allclose(fantasy.values(Xq), acq.values(Xq), atol=1e-9)
 
 
 def test_propose_batch_in_a_subspace_without_evaluations():

@@ -29,6 +29,7 @@ from benchmarks.problems import PROBLEMS  # noqa: E402
 from benchmarks.real_tasks import REAL_SUITE  # noqa: E402
 from benchmarks.suite_report import (  # noqa: E402
     SuiteScores,
+    _partial,
     normalised_score,
     random_median,
 )
@@ -127,6 +128,26 @@ def test_normalised_score_by_hand() -> None:
     assert gap == 30.0 and gap_se == pytest.approx(np.std([40, 20], ddof=1) / 2**0.5)
     ranks, n_cells = s.mean_ranks(["random", "gp"], 2)
     assert n_cells == 2 and ranks == {"random": 2.0, "gp": 1.0}
+
+
+def test_a_peer_with_fewer_seeds_is_compared_paired_on_its_cells() -> None:
+    # Random candidates 1 and 3 on seeds 0-4: median 2; HEBO's 6 is the best
+    # seen, so a score s normalises to 100 * (s - 2) / 4.
+    records = [_record("random", seed, 2, [1.0, 3.0]) for seed in range(5)]
+    records += [
+        _record("gp", seed, 2, [best, 0.0])
+        for seed, best in enumerate([5.0, 4.0, 3.0, 3.0, 3.0])
+    ]
+    records += [_record("hebo", 0, 2, [6.0, 0.0]), _record("hebo", 1, 2, [2.0, 2.0])]
+    s = SuiteScores(records, [2])
+    lines = _partial(s, ["random", "gp", "hebo"])
+    # HEBO scores 100 and 0 on seeds 0 and 1; GPBayes 75 and 50, random
+    # search 25 and 25: paired differences (-25, 50) and (-75, 25).
+    assert lines[0].startswith("On the 2 cells of HEBO at 2 evaluations")
+    assert lines[4] == "| 50.0 | 25.0 | 62.5 |"
+    se_gp = np.std([-25.0, 50.0], ddof=1) / np.sqrt(2)
+    se_random = np.std([-75.0, 25.0], ddof=1) / np.sqrt(2)
+    assert lines[5] == f"| - | -25.0 ± {se_random:.1f} | +12.5 ± {se_gp:.1f} |"
 
 
 def test_suite_plan_runs_anytime_methods_once() -> None:

@@ -33,9 +33,9 @@ coordinate pass over the discrete columns. It never returns a point within
 Batches
 -------
 :func:`propose_batch` returns the acquisition maximiser (the sequential
-choice), the posterior-mean maximiser, then Thompson samples drawn jointly
-on multi-scale perturbations of the incumbent (a local batch in the spirit
-of TuRBO, Eriksson et al. 2019).
+choice), then greedy maximisers of the acquisition averaged over fantasies
+of the points already picked (the sequential greedy batch of BoTorch's and
+Optuna's q-expected improvement), and last the posterior-mean maximiser.
 """
 
 from __future__ import annotations
@@ -68,10 +68,10 @@ ACQUISITION_NAMES = ("logei", "ei", "ucb", "pi")
 _LOCAL_SCALE = 0.05  # std of the perturbations around evaluated points
 _N_LOCAL_CENTRES = 4  # evaluated points perturbed in the sweep
 _REFINE_OPTIONS = {"maxiter": 50}  # L-BFGS-B options of the acquisition ascent
-_TS_CANDIDATES = 1024  # perturbations of the incumbent drawn for Thompson sampling
-_TS_MAX_SCALE = 0.5  # cap on the lengthscales used as perturbation scales
-_TS_OCTAVES = 8  # perturbation scales span 2^-8 to 1 times the capped lengthscale
-_TS_CATEGORY_RATE = 0.5  # redraw probability of a categorical column at full scale
+N_FANTASIES = 8
+"""Joint posterior draws at a batch's earlier picks averaged over for the next."""
+_LOG_VALUED = frozenset({"logei", "pi"})  # acquisitions returned as logarithms
+_IMPROVEMENT = frozenset({"logei", "ei", "pi"})  # acquisitions of an incumbent
 
 Snap = Callable[[np.ndarray], np.ndarray]
 
@@ -237,10 +237,15 @@ class AcquisitionFunction:
         gp: GaussianProcess,
         terms_fn: Callable[[np.ndarray, np.ndarray], AcquisitionTerms],
         domain: Domain | None = None,
+        *,
+        name: str = "logei",
+        best: float = 0.0,
+        beta: float = DEFAULT_BETA,
     ) -> None:
         self.gp = gp
         self.terms_fn = terms_fn
         self.domain = domain
+        self.name, self.best, self.beta = name, best, beta
 
     def with_terms(self, name: str, best: float, beta: float) -> AcquisitionFunction:
         """Another acquisition function of the same model and domain."""
@@ -314,7 +319,86 @@ def make_acquisition(
             f"Unknown acquisition function {name!r}; "
             f"expected one of {ACQUISITION_NAMES}."
         )
-    return AcquisitionFunction(gp, terms_of[name], domain)
+    return AcquisitionFunction(
+        gp, terms_of[name], domain, name=name, best=best, beta=beta
+    )
+
+
+class FantasyAcquisition(AcquisitionFunction):
+    """An acquisition function averaged over fantasies of pending points.
+
+    The ``n_fantasies`` joint posterior draws of the latent function at
+    ``pending`` are each appended to the GP as observations
+    (:meth:`GaussianProcess.condition_on`, same hyperparameters), and the
+    acquisition of ``base`` is averaged over the conditioned GPs: expected
+    improvement (or probability of improvement) over the better of the
+    incumbent and the draw's best pending value, so a candidate counts only
+    for what it adds to the pending points. For ``"logei"`` and ``"pi"`` the
+    average is of the improvement itself (a log of the mean of the
+    exponentials); for ``"ucb"`` the fantasies move the mean and shrink the
+    variance near the pending points. This is the Monte Carlo batch
+    acquisition of Wilson et al. (2018) with the candidate's own draw
+    integrated analytically.
+
+    Parameters
+    ----------
+    base : AcquisitionFunction
+        From :func:`make_acquisition`: model, acquisition and domain.
+    pending : ndarray of shape (k, d)
+        Canonical points picked but not yet evaluated.
+    n_fantasies : int
+        Number of joint draws.
+    rng : numpy.random.Generator
+    """
+
+    def __init__(
+        self,
+        base: AcquisitionFunction,
+        pending: np.ndarray,
+        n_fantasies: int,
+        rng: np.random.Generator,
+    ) -> None:
+        super().__init__(
+            base.gp,
+            base.terms_fn,
+            base.domain,
+            name=base.name,
+            best=base.best,
+            beta=base.beta,
+        )
+        draws = base.gp.sample_posterior(pending, n_fantasies, rng)
+        self.fantasies = []
+        for draw in draws.T:
+            best = max(base.best, float(draw.max()))
+            if base.name not in _IMPROVEMENT:
+                best = base.best
+            self.fantasies.append(
+                make_acquisition(
+                    base.gp.condition_on(pending, draw),
+                    base.name,
+                    best,
+                    beta=base.beta,
+                )
+            )
+
+    def _average(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Average of per-fantasy values (S, m), and each fantasy's weight."""
+        n = len(values)
+        if self.name in _LOG_VALUED:
+            total = scipy.special.logsumexp(values, axis=0)
+            return total - math.log(n), np.exp(values - total)
+        return values.mean(axis=0), np.full(values.shape, 1.0 / n)
+
+    def values(self, Xq: np.ndarray) -> np.ndarray:
+        """Averaged acquisition values (m,) at ``Xq`` (m, d)."""
+        return self._average(np.array([f.values(Xq) for f in self.fantasies]))[0]
+
+    def __call__(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Averaged values (m,) and their gradients (m, d) w.r.t. ``Xq``."""
+        parts = [f(Xq) for f in self.fantasies]
+        value, weights = self._average(np.array([v for v, _ in parts]))
+        grads = np.einsum("sm,smd->md", weights, np.array([g for _, g in parts]))
+        return value, grads
 
 
 class Domain:
@@ -516,69 +600,6 @@ def optimize_acquisition(
     return candidates[best], float(values[best])
 
 
-def _incumbent(gp: GaussianProcess, space: Domain, fallback: np.ndarray) -> np.ndarray:
-    """Best observed point whose fixed columns hold their values, else ``fallback``."""
-    fixed = space.fixed_mask
-    inside = np.all(
-        np.abs(gp.X[:, fixed] - space.fixed_values[fixed]) <= EXCLUDE_ATOL, axis=1
-    )
-    if not inside.any():
-        return fallback
-    rows = np.flatnonzero(inside)
-    return gp.X[rows[np.argmax(gp.z[rows])]]
-
-
-def _local_candidates(
-    gp: GaussianProcess, space: Domain, centre: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
-    """Distinct canonical perturbations (k, d) of ``centre`` at many scales.
-
-    Candidate ``i`` moves every non-categorical column ``j`` by a normal step
-    of standard deviation ``t_i min(l_j, 0.5)`` (``l_j`` the GP lengthscale,
-    ``t_i = 2^(-8 u_i)``, ``u_i`` uniform), so the scales spread evenly in
-    log from the model's correlation length down to 1/256 of it; each
-    categorical column is redrawn uniformly with probability ``t_i / 2``.
-    """
-    n = _TS_CANDIDATES
-    scale = np.minimum(np.exp(gp.params.log_lengthscales), _TS_MAX_SCALE)
-    shrink = 2.0 ** (-_TS_OCTAVES * rng.random((n, 1)))
-    steps = scale * shrink * rng.standard_normal((n, space.d))
-    X = centre + np.where(space.is_categorical, 0.0, steps)
-    for j in np.flatnonzero(space.is_categorical & ~space.fixed_mask):
-        redraw = rng.random(n) < _TS_CATEGORY_RATE * shrink[:, 0]
-        X[redraw, j] = rng.choice(space.choices[j], size=int(redraw.sum()))
-    return np.unique(space.canonical(X), axis=0)
-
-
-def _thompson_picks(
-    gp: GaussianProcess,
-    space: Domain,
-    n: int,
-    centre: np.ndarray,
-    exclude: np.ndarray,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """Up to ``n`` distinct maximisers (k, d) of joint posterior draws.
-
-    The draws are taken jointly on :func:`_local_candidates` of ``centre``
-    that are not excluded; draw ``s`` contributes its best candidate not
-    taken by an earlier draw.
-    """
-    candidates = _local_candidates(gp, space, centre, rng)
-    candidates = candidates[~_Excluded(exclude)(candidates)]
-    n = min(n, len(candidates))
-    if n == 0:
-        return np.empty((0, space.d))
-    draws = gp.sample_posterior(candidates, n, rng)
-    taken = np.zeros(len(candidates), dtype=bool)
-    order = []
-    for draw in draws.T:
-        best = int(np.argmax(np.where(taken, -np.inf, draw)))
-        taken[best] = True
-        order.append(best)
-    return candidates[order]
-
-
 def propose_batch(
     acq: AcquisitionFunction,
     n_points: int,
@@ -588,23 +609,22 @@ def propose_batch(
     n_sweep: int = 1024,
     n_restarts: int = 8,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Propose a batch of distinct points: global choice, then local refinement.
+    """Propose a batch of distinct points: greedy fantasy picks, then the mean.
 
     1. The maximiser of the acquisition function, the point a batch of one
        proposes (so ``n_points=1`` is the sequential algorithm).
-    2. The maximiser of the posterior mean: the model's best guess.
-    3. ``n_points - 2`` Thompson samples near the incumbent (the best
-       observed point of the subspace): joint posterior draws on 1024
-       perturbations of it at scales from the GP lengthscales down to 1/256
-       of them (see :func:`_local_candidates`), each draw contributing its
-       maximiser.
+    2. ``n_points - 2`` greedy picks, each the maximiser of the acquisition
+       averaged over ``N_FANTASIES`` joint posterior draws at the earlier
+       picks (:class:`FantasyAcquisition`): the sequential greedy batch of
+       q-expected improvement, as in BoTorch and Optuna's ``GPSampler``.
+    3. The maximiser of the posterior mean: the model's best guess.
     4. If the candidates run out (small discrete spaces), more acquisition
        maximisers, each excluding the earlier picks.
 
-    With few model updates, a batch gains most from refining the incumbent:
-    the global exploration of the acquisition function keeps one point per
-    batch, and the Thompson samples spread over where the optimum may lie
-    near the incumbent, more widely where the model is unsure.
+    A fantasy in which a pending point scores well raises the incumbent the
+    next pick must beat, and every fantasy shrinks the variance near the
+    pending points, so the picks spread where the model is unsure and crowd
+    the incumbent where it is sure.
 
     Parameters
     ----------
@@ -627,7 +647,6 @@ def propose_batch(
         Acquisition value of each pick under ``gp``.
     """
     space = acq._require_domain()
-    gp = acq.gp
     exclude = np.asarray(exclude, dtype=float).reshape(-1, space.d)
     generator = as_generator(rng)
     options = {"rng": generator, "n_sweep": n_sweep, "n_restarts": n_restarts}
@@ -635,6 +654,14 @@ def propose_batch(
     if first is None:
         return np.empty((0, space.d)), np.empty(0)
     picks = first[0][None, :]
+    while len(picks) < n_points - 1:
+        fantasy = FantasyAcquisition(acq, picks, N_FANTASIES, generator)
+        result = optimize_acquisition(
+            fantasy, exclude=np.vstack([exclude, picks]), **options
+        )
+        if result is None:
+            break
+        picks = np.vstack([picks, result[0]])
     if n_points > 1:
         greedy = acq.with_terms("ucb", 0.0, beta=0.0)
         mean_pick = optimize_acquisition(
@@ -642,17 +669,6 @@ def propose_batch(
         )
         if mean_pick is not None:
             picks = np.vstack([picks, mean_pick[0]])
-    if n_points > len(picks):
-        centre = _incumbent(gp, space, fallback=picks[0])
-        local = _thompson_picks(
-            gp,
-            space,
-            n_points - len(picks),
-            centre,
-            np.vstack([exclude, picks]),
-            generator,
-        )
-        picks = np.vstack([picks, local])
     while len(picks) < n_points:
         result = optimize_acquisition(
             acq, exclude=np.vstack([exclude, picks]), **options
