@@ -98,10 +98,10 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
     n_points : int or "auto", default=1
         Candidates proposed per step, evaluated in one parallel batch. The
         first is the candidate ``n_points=1`` would propose (the acquisition
-        maximiser), the second maximises the predicted score, and the others
-        are Thompson samples among perturbations of the best candidate so
-        far, at scales from the model's lengthscales down to 1/256 of them:
-        one point explores, the others refine the incumbent. ``"auto"``
+        maximiser), the last maximises the predicted score, and each of the
+        others maximises the acquisition averaged over 8 draws of the
+        model's scores for the candidates picked before it, as if they had
+        been evaluated (greedy batch expected improvement). ``"auto"``
         fills the workers: ``ceil(effective_n_jobs(n_jobs) / n_splits)``.
         Larger batches finish sooner in wall time, but at equal ``n_iter``
         the model is updated about ``n_points`` times less often, so the
@@ -250,8 +250,9 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
     4. Maximise the acquisition over the cube (a quasi-random sweep, then
        multi-start L-BFGS-B with analytic gradients, then an exact pass over
        the values of discrete dimensions), never proposing a candidate
-       already evaluated. With ``n_points > 1``, add the maximiser of the
-       predicted score and Thompson samples near the best candidate.
+       already evaluated. With ``n_points > 1``, add greedy maximisers of
+       the acquisition averaged over fantasies of the earlier picks, and the
+       maximiser of the predicted score.
     5. Evaluate the batch, and go back to 2 until ``n_iter`` candidates.
 
     The last ``ceil(n_iter / 20)`` candidates maximise the predicted score
