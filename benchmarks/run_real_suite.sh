@@ -31,3 +31,9 @@ $PY -m benchmarks --stages suite --suite-budgets 32 --suite-seeds "$SEEDS" \
     --methods optuna_gp --out "$OUT"
 $PY -m benchmarks --stages suite --suite-budgets 64 --suite-seeds 1 \
     --methods optuna_gp --out "$OUT"
+# 6. the slow peers' further seeds: Ax and HEBO at 16 (seeds up to 5), skopt
+#    and SMAC3 at 16 and 32 (seeds 0-2)
+$PY -m benchmarks --stages suite --suite-budgets 16 --suite-seeds "$SEEDS" \
+    --methods ax,hebo --out "$OUT"
+$PY -m benchmarks --stages suite --suite-budgets 16,32 --suite-seeds 3 \
+    --methods skopt,smac --out "$OUT"
