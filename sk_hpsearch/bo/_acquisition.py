@@ -369,9 +369,9 @@ class FantasyAcquisition(AcquisitionFunction):
         draws = base.gp.sample_posterior(pending, n_fantasies, rng)
         self.fantasies = []
         for draw in draws.T:
-            best = max(base.best, float(draw.max()))
-            if base.name not in _IMPROVEMENT:
-                best = base.best
+            best = base.best
+            if base.name in _IMPROVEMENT:  # the pending points may beat it
+                best = max(best, float(draw.max()))
             self.fantasies.append(
                 make_acquisition(
                     base.gp.condition_on(pending, draw),
