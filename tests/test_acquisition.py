@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+import scipy.special
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -356,6 +357,41 @@ def test_fantasies_discount_the_pending_point(name):
         assert discounted < value - math.log(10.0)
     else:  # log PI: the candidate still beats its own fantasy half the time
         assert discounted < value
+
+
+@pytest.mark.parametrize("name", ACQUISITION_NAMES)
+def test_fantasies_average_the_acquisitions_of_the_conditioned_gps(name):
+    # The shared-factorisation fantasy GP gives what conditioning one GP per
+    # draw and averaging their acquisitions gives (log-mean-exp for the
+    # log-valued ones), values and gradients.
+    gp = _fitted_mixed_gp()
+    acq = make_acquisition(gp, name, best=float(gp.z.max()), beta=3.0)
+    rng = np.random.default_rng(2)
+    pending = _mixed_snap(rng.random((3, 4)))
+    pending[:, 3] = FIXED_VALUE
+    fantasy = FantasyAcquisition(acq, pending, 5, np.random.default_rng(7))
+    draws = gp.sample_posterior(pending, 5, np.random.default_rng(7))
+    Xq = _mixed_snap(rng.random((6, 4)))
+    Xq[:, 3] = FIXED_VALUE
+    values, grads = [], []
+    for draw in draws.T:
+        best = max(acq.best, draw.max()) if name != "ucb" else acq.best
+        one = make_acquisition(gp.condition_on(pending, draw), name, best, beta=3.0)
+        value, grad = one(Xq)
+        values.append(value)
+        grads.append(grad)
+    values, grads = np.array(values), np.array(grads)
+    if name in ("logei", "pi"):
+        expected = scipy.special.logsumexp(values, axis=0) - math.log(5)
+        weights = np.exp(values - expected - math.log(5))
+    else:
+        expected, weights = values.mean(axis=0), np.full(values.shape, 0.2)
+    got, got_grads = fantasy(Xq)
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(fantasy.values(Xq), expected, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        got_grads, np.einsum("sm,smd->md", weights, grads), rtol=1e-8, atol=1e-10
+    )
 
 
 def test_fantasies_without_variance_leave_the_acquisition_unchanged():

@@ -374,3 +374,45 @@ def test_condition_on_keeps_hyperparameters_and_interpolates():
     assert mean[0] == pytest.approx(2.5, abs=1e-4)
     assert var[0] < 1e-5
     assert gp.X.shape == (10, 2)
+
+
+def test_target_columns_match_separate_gps():
+    # A GP with S target columns is S GPs sharing X and hyperparameters: the
+    # same means, variances and gradients, column by column.
+    rng = np.random.default_rng(5)
+    X = rng.random((12, 3))
+    is_categorical = np.array([False, False, True])
+    X[:, 2] = (np.floor(X[:, 2] * 3) + 0.5) / 3
+    params = GPParams(np.log([0.4, 0.2, 0.5]), 0.3, math.log(1e-3))
+    Z = rng.standard_normal((12, 4))
+    joint = GaussianProcess(X, Z, is_categorical, params, nu=1.5)
+    Xq = rng.random((5, 3))
+    mean, var, dmean, dvar = joint.posterior_with_grad(Xq)
+    assert mean.shape == (5, 4) and dmean.shape == (5, 4, 3)
+    np.testing.assert_allclose(joint.posterior(Xq)[0], mean, rtol=1e-12)
+    for s in range(4):
+        alone = GaussianProcess(X, Z[:, s], is_categorical, params, nu=1.5)
+        m, v, dm, dv = alone.posterior_with_grad(Xq)
+        np.testing.assert_allclose(mean[:, s], m, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(dmean[:, s], dm, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(var, v, rtol=1e-12)
+        np.testing.assert_allclose(dvar, dv, rtol=1e-10, atol=1e-12)
+
+
+def test_condition_on_draws_gives_one_target_column_per_draw():
+    rng = np.random.default_rng(6)
+    X = rng.random((10, 2))
+    params = GPParams(np.log([0.3, 0.3]), 0.0, math.log(1e-6))
+    gp = GaussianProcess(X, np.sin(3 * X[:, 0]), np.zeros(2, bool), params)
+    pending = rng.random((2, 2))
+    draws = gp.sample_posterior(pending, 3, rng)
+    joint = gp.condition_on(pending, draws)
+    assert joint.z.shape == (12, 3)
+    Xq = rng.random((4, 2))
+    for s in range(3):
+        alone = gp.condition_on(pending, draws[:, s])
+        np.testing.assert_allclose(
+            joint.posterior(Xq)[0][:, s], alone.posterior(Xq)[0], rtol=1e-10
+        )
+    with pytest.raises(ValueError, match=r"one target column.*\(12, 3\)"):
+        joint.sample_posterior(Xq, 2, rng)

@@ -77,7 +77,10 @@ Snap = Callable[[np.ndarray], np.ndarray]
 
 
 class AcquisitionTerms(NamedTuple):
-    """Acquisition values and partial derivatives, each of shape (m,)."""
+    """Acquisition values and partial derivatives, each of shape (m,).
+
+    (m, S) for the ``S`` target columns of a fantasy GP.
+    """
 
     value: np.ndarray
     d_mean: np.ndarray
@@ -131,15 +134,18 @@ def _dlog_h(u: np.ndarray, log_h: np.ndarray) -> np.ndarray:
     return out
 
 
-def log_ei(mean: np.ndarray, std: np.ndarray, best: float) -> AcquisitionTerms:
+def log_ei(
+    mean: np.ndarray, std: np.ndarray, best: float | np.ndarray
+) -> AcquisitionTerms:
     """Log expected improvement, stable far below the incumbent.
 
     Parameters
     ----------
     mean, std : ndarray of shape (m,)
-        Posterior mean and standard deviation (``std > 0``).
-    best : float
-        Incumbent.
+        Posterior mean and standard deviation (``std > 0``); any shapes that
+        broadcast together with ``best``, such as (m, S) and (m, 1).
+    best : float or ndarray of shape (S,)
+        Incumbent (one per fantasy with several target columns).
 
     Returns
     -------
@@ -154,7 +160,7 @@ def log_ei(mean: np.ndarray, std: np.ndarray, best: float) -> AcquisitionTerms:
     return AcquisitionTerms(log_h + np.log(std), dlog_h / std, (1.0 - u * dlog_h) / std)
 
 
-def ei(mean: np.ndarray, std: np.ndarray, best: float) -> AcquisitionTerms:
+def ei(mean: np.ndarray, std: np.ndarray, best: float | np.ndarray) -> AcquisitionTerms:
     """Expected improvement ``sigma (phi(u) + u Phi(u))``.
 
     Underflows to 0 for ``u`` below about -38; prefer :func:`log_ei`.
@@ -162,9 +168,10 @@ def ei(mean: np.ndarray, std: np.ndarray, best: float) -> AcquisitionTerms:
     Parameters
     ----------
     mean, std : ndarray of shape (m,)
-        Posterior mean and standard deviation (``std > 0``).
-    best : float
-        Incumbent.
+        Posterior mean and standard deviation (``std > 0``); any shapes that
+        broadcast together with ``best``, such as (m, S) and (m, 1).
+    best : float or ndarray of shape (S,)
+        Incumbent (one per fantasy with several target columns).
 
     Returns
     -------
@@ -200,15 +207,18 @@ def ucb(mean: np.ndarray, std: np.ndarray, beta: float) -> AcquisitionTerms:
     )
 
 
-def log_pi(mean: np.ndarray, std: np.ndarray, best: float) -> AcquisitionTerms:
+def log_pi(
+    mean: np.ndarray, std: np.ndarray, best: float | np.ndarray
+) -> AcquisitionTerms:
     """Log probability of improvement ``log Phi(u)``.
 
     Parameters
     ----------
     mean, std : ndarray of shape (m,)
-        Posterior mean and standard deviation (``std > 0``).
-    best : float
-        Incumbent.
+        Posterior mean and standard deviation (``std > 0``); any shapes that
+        broadcast together with ``best``, such as (m, S) and (m, 1).
+    best : float or ndarray of shape (S,)
+        Incumbent (one per fantasy with several target columns).
 
     Returns
     -------
@@ -276,7 +286,7 @@ class AcquisitionFunction:
 def make_acquisition(
     gp: GaussianProcess,
     name: str,
-    best: float,
+    best: float | np.ndarray,
     *,
     beta: float = DEFAULT_BETA,
     domain: Domain | None = None,
@@ -288,8 +298,9 @@ def make_acquisition(
     gp : GaussianProcess
     name : {"logei", "ei", "ucb", "pi"}
         ``"pi"`` is the log probability of improvement.
-    best : float
-        Incumbent in the GP's standardised units (ignored by ``"ucb"``).
+    best : float or ndarray of shape (S,)
+        Incumbent in the GP's standardised units (ignored by ``"ucb"``); an
+        array gives one per target column of a fantasy GP.
     beta : float, default=4.0
         UCB exploration weight.
     domain : Domain, default=None
@@ -328,15 +339,16 @@ class FantasyAcquisition(AcquisitionFunction):
     """An acquisition function averaged over fantasies of pending points.
 
     The ``n_fantasies`` joint posterior draws of the latent function at
-    ``pending`` are each appended to the GP as observations
-    (:meth:`GaussianProcess.condition_on`, same hyperparameters), and the
-    acquisition of ``base`` is averaged over the conditioned GPs: expected
-    improvement (or probability of improvement) over the better of the
-    incumbent and the draw's best pending value, so a candidate counts only
-    for what it adds to the pending points. For ``"logei"`` and ``"pi"`` the
-    average is of the improvement itself (a log of the mean of the
-    exponentials); for ``"ucb"`` the fantasies move the mean and shrink the
-    variance near the pending points. This is the Monte Carlo batch
+    ``pending`` are appended to the GP as observations
+    (:meth:`GaussianProcess.condition_on`, same hyperparameters: one GP with a
+    target column per draw, so the fantasies share one factorisation and one
+    posterior variance), and the acquisition of ``base`` is averaged over the
+    draws: expected improvement (or probability of improvement) over the
+    better of the incumbent and the draw's best pending value, so a candidate
+    counts only for what it adds to the pending points. For ``"logei"`` and
+    ``"pi"`` the average is of the improvement itself (a log of the mean of
+    the exponentials); for ``"ucb"`` the fantasies move the mean and shrink
+    the variance near the pending points. This is the Monte Carlo batch
     acquisition of Wilson et al. (2018) with the candidate's own draw
     integrated analytically.
 
@@ -349,6 +361,14 @@ class FantasyAcquisition(AcquisitionFunction):
     n_fantasies : int
         Number of joint draws.
     rng : numpy.random.Generator
+
+    Attributes
+    ----------
+    gp : GaussianProcess
+        The GP conditioned on the fantasies, with ``n_fantasies`` target
+        columns.
+    bests : ndarray of shape (n_fantasies,)
+        Each fantasy's incumbent.
     """
 
     def __init__(
@@ -358,47 +378,42 @@ class FantasyAcquisition(AcquisitionFunction):
         n_fantasies: int,
         rng: np.random.Generator,
     ) -> None:
+        draws = base.gp.sample_posterior(pending, n_fantasies, rng)  # (k, S)
+        self.bests = np.full(n_fantasies, base.best)
+        if base.name in _IMPROVEMENT:  # the pending points may beat it
+            self.bests = np.maximum(self.bests, draws.max(axis=0))
+        terms = make_acquisition(base.gp, base.name, self.bests, beta=base.beta)
         super().__init__(
-            base.gp,
-            base.terms_fn,
+            base.gp.condition_on(pending, draws),
+            terms.terms_fn,
             base.domain,
             name=base.name,
             best=base.best,
             beta=base.beta,
         )
-        draws = base.gp.sample_posterior(pending, n_fantasies, rng)
-        self.fantasies = []
-        for draw in draws.T:
-            best = base.best
-            if base.name in _IMPROVEMENT:  # the pending points may beat it
-                best = max(best, float(draw.max()))
-            self.fantasies.append(
-                make_acquisition(
-                    base.gp.condition_on(pending, draw),
-                    base.name,
-                    best,
-                    beta=base.beta,
-                )
-            )
 
     def _average(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Average of per-fantasy values (S, m), and each fantasy's weight."""
-        n = len(values)
+        """Average of per-fantasy values (m, S), and each fantasy's weight."""
+        n = values.shape[1]
         if self.name in _LOG_VALUED:
-            total = scipy.special.logsumexp(values, axis=0)
-            return total - math.log(n), np.exp(values - total)
-        return values.mean(axis=0), np.full(values.shape, 1.0 / n)
+            total = scipy.special.logsumexp(values, axis=1, keepdims=True)
+            return total[:, 0] - math.log(n), np.exp(values - total)
+        return values.mean(axis=1), np.full(values.shape, 1.0 / n)
 
     def values(self, Xq: np.ndarray) -> np.ndarray:
         """Averaged acquisition values (m,) at ``Xq`` (m, d)."""
-        return self._average(np.array([f.values(Xq) for f in self.fantasies]))[0]
+        mean, var = self.gp.posterior(Xq)
+        return self._average(self.terms_fn(mean, np.sqrt(var)[:, None]).value)[0]
 
     def __call__(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Averaged values (m,) and their gradients (m, d) w.r.t. ``Xq``."""
-        parts = [f(Xq) for f in self.fantasies]
-        value, weights = self._average(np.array([v for v, _ in parts]))
-        grads = np.einsum("sm,smd->md", weights, np.array([g for _, g in parts]))
-        return value, grads
+        mean, var, dmean, dvar = self.gp.posterior_with_grad(Xq)
+        std = np.sqrt(var)
+        terms = self.terms_fn(mean, std[:, None])
+        value, weights = self._average(terms.value)
+        d_std = (weights * terms.d_std).sum(axis=1) / (2.0 * std)
+        grads = np.einsum("ms,msd->md", weights * terms.d_mean, dmean)
+        return value, grads + d_std[:, None] * dvar
 
 
 class Domain:

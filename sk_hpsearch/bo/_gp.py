@@ -576,7 +576,10 @@ class GaussianProcess:
     Parameters
     ----------
     X : ndarray of shape (n, d)
-    z : ndarray of shape (n,)
+    z : ndarray of shape (n,) or (n, S)
+        Targets; with two dimensions, ``S`` target columns observed at the same
+        points (a batch's fantasies) share the factorisation, and the
+        posterior means and their gradients gain an axis of length ``S``.
     is_categorical : ndarray of shape (d,), bool
     params : GPParams
     nu : {1.5, 2.5}, default=2.5
@@ -588,7 +591,7 @@ class GaussianProcess:
         As given.
     cholesky : ndarray of shape (n, n)
         Lower Cholesky factor ``L`` of ``K = k(X, X) + sn2 I``.
-    alpha : ndarray of shape (n,)
+    alpha : ndarray of shape (n,) or (n, S)
         ``K^{-1} z``.
 
     Raises
@@ -650,7 +653,8 @@ class GaussianProcess:
 
         Returns
         -------
-        mean : ndarray of shape (m,)
+        mean : ndarray of shape (m,) or (m, S)
+            One column per target column of ``z``.
         var : ndarray of shape (m,)
             Clipped below at ``MIN_VARIANCE``.
         """
@@ -670,10 +674,11 @@ class GaussianProcess:
 
         Returns
         -------
-        mean : ndarray of shape (m,)
+        mean : ndarray of shape (m,) or (m, S)
+            One column per target column of ``z``.
         var : ndarray of shape (m,)
             Clipped below at ``MIN_VARIANCE``.
-        dmean : ndarray of shape (m, d)
+        dmean : ndarray of shape (m, d) or (m, S, d)
         dvar : ndarray of shape (m, d)
             Zero on categorical columns and where ``var`` is clipped.
 
@@ -697,12 +702,16 @@ class GaussianProcess:
         mean = Kq @ self.alpha
         var = self.signal_var - np.einsum("mn,mn->m", v, v)
         slope = self.signal_var * profile_derivative
-        weighted = np.vstack([slope * self.alpha, -2.0 * slope * w])
+        alphas = self.alpha.reshape(len(self.X), -1).T  # (S, n), S = 1 for a 1-D z
+        weighted = np.vstack([*(slope * a for a in alphas), -2.0 * slope * w])
         scale = np.where(self.is_categorical, 0.0, 2.0 * inv_sq_ls)
         grads = scale * (
-            np.vstack([Xq, Xq]) * weighted.sum(axis=1)[:, None] - weighted @ self.X
+            np.tile(Xq, (len(alphas) + 1, 1)) * weighted.sum(axis=1)[:, None]
+            - weighted @ self.X
         )
-        dmean, dvar = grads[: len(Xq)], grads[len(Xq) :]
+        m = len(Xq)
+        dmean, dvar = grads[:-m].reshape(len(alphas), m, -1), grads[-m:]
+        dmean = dmean[0] if self.alpha.ndim == 1 else dmean.transpose(1, 0, 2)
         dvar[var < MIN_VARIANCE] = 0.0
         return mean, np.maximum(var, MIN_VARIANCE), dmean, dvar
 
@@ -728,20 +737,24 @@ class GaussianProcess:
         Parameters
         ----------
         Xnew : ndarray of shape (k, d)
-        znew : ndarray of shape (k,)
+        znew : ndarray of shape (k,) or (k, S)
+            With two dimensions, ``S`` alternative values of the new points
+            (joint posterior draws): the result has ``S`` target columns, each
+            this GP's ``z`` followed by one column of ``znew``, and one
+            factorisation.
 
         Returns
         -------
         GaussianProcess
         """
+        Xnew = np.asarray(Xnew, dtype=float).reshape(-1, self.X.shape[1])
+        znew = np.asarray(znew, dtype=float)
+        if znew.ndim == 2 and self.z.ndim == 1:
+            z = np.vstack([np.repeat(self.z[:, None], znew.shape[1], axis=1), znew])
+        else:
+            z = np.concatenate([self.z, znew.reshape(len(Xnew), *self.z.shape[1:])])
         return GaussianProcess(
-            np.vstack(
-                [self.X, np.asarray(Xnew, dtype=float).reshape(-1, self.X.shape[1])]
-            ),
-            np.concatenate([self.z, np.asarray(znew, dtype=float).ravel()]),
-            self.is_categorical,
-            self.params,
-            self.nu,
+            np.vstack([self.X, Xnew]), z, self.is_categorical, self.params, self.nu
         )
 
     def sample_posterior(
@@ -761,7 +774,17 @@ class GaussianProcess:
             Column ``s`` is one draw of ``g(Xq)``. The posterior covariance
             is factorised with the jitter of the GP's own covariance when
             needed.
+
+        Raises
+        ------
+        ValueError
+            If the GP has several target columns (a 2-D ``z``).
         """
+        if self.z.ndim != 1:
+            raise ValueError(
+                f"sample_posterior needs a GP with one target column; this one "
+                f"has z of shape {self.z.shape}."
+            )
         Xq = np.asarray(Xq, dtype=float)
         Kq = self.kernel(Xq, self.X)
         v = scipy.linalg.solve_triangular(
