@@ -25,11 +25,11 @@ $PY -m benchmarks --stages suite --suite-budgets 16,32 --suite-seeds "$SEEDS" \
 #    are the prefixes of that run)
 $PY -m benchmarks --stages suite --suite-budgets 16,32,64 --suite-seeds "$SEEDS" \
     --methods random,optuna_tpe,c2f,gp --out "$OUT"
-# 5. Optuna GP spends 1-5 s per candidate at 64 evaluations on the problems
-#    with integers: all seeds at 32, seed 0 at 64
+# 5. Optuna GP spends up to 5 s per candidate at 64 evaluations on the
+#    problems with integers: all seeds at 32, then all seeds at 64
 $PY -m benchmarks --stages suite --suite-budgets 32 --suite-seeds "$SEEDS" \
     --methods optuna_gp --out "$OUT"
-$PY -m benchmarks --stages suite --suite-budgets 64 --suite-seeds 1 \
+$PY -m benchmarks --stages suite --suite-budgets 64 --suite-seeds "$SEEDS" \
     --methods optuna_gp --out "$OUT"
 # 6. the slow peers' further seeds: Ax and HEBO at 16 (seeds up to 5), skopt
 #    and SMAC3 at 16 and 32 (seeds 0-2)
