@@ -394,6 +394,14 @@ def test_fantasies_average_the_acquisitions_of_the_conditioned_gps(name):
     )
 
 
+def test_fantasy_acquisition_has_no_with_terms():
+    gp = _fitted_mixed_gp()
+    acq = make_acquisition(gp, "logei", best=float(gp.z.max()))
+    fantasy = FantasyAcquisition(acq, gp.X[:1], 2, np.random.default_rng(0))
+    with pytest.raises(TypeError, match="with_terms on the base"):
+        fantasy.with_terms("ucb", 0.0, beta=0.0)
+
+
 def test_fantasies_without_variance_leave_the_acquisition_unchanged():
     # Pending points far beyond every lengthscale do not inform the query.
     gp = _fitted_mixed_gp()

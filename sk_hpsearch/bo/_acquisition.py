@@ -392,6 +392,20 @@ class FantasyAcquisition(AcquisitionFunction):
             beta=base.beta,
         )
 
+    def with_terms(self, name: str, best: float, beta: float) -> AcquisitionFunction:
+        """Not defined for fantasies: build it from the base acquisition.
+
+        Raises
+        ------
+        TypeError
+            Always: the fantasy GP has a target column per draw, and an
+            acquisition of it alone would not average them.
+        """
+        raise TypeError(
+            "FantasyAcquisition.with_terms is not defined; call with_terms on the "
+            "base acquisition function and build a FantasyAcquisition of that."
+        )
+
     def _average(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Average of per-fantasy values (m, S), and each fantasy's weight."""
         n = values.shape[1]
