@@ -319,6 +319,21 @@ def make_acquisition(
     ValueError
         If ``name`` is unknown.
     """
+    return AcquisitionFunction(
+        gp, _terms_fn(name, best, beta), domain, name=name, best=best, beta=beta
+    )
+
+
+def _terms_fn(
+    name: str, best: float | np.ndarray, beta: float
+) -> Callable[[np.ndarray, np.ndarray], AcquisitionTerms]:
+    """``(mean, std) -> AcquisitionTerms`` of acquisition ``name``.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is unknown.
+    """
     terms_of: dict[str, Callable[[np.ndarray, np.ndarray], AcquisitionTerms]] = {
         "logei": lambda mean, std: log_ei(mean, std, best),
         "ei": lambda mean, std: ei(mean, std, best),
@@ -330,9 +345,7 @@ def make_acquisition(
             f"Unknown acquisition function {name!r}; "
             f"expected one of {ACQUISITION_NAMES}."
         )
-    return AcquisitionFunction(
-        gp, terms_of[name], domain, name=name, best=best, beta=beta
-    )
+    return terms_of[name]
 
 
 class FantasyAcquisition(AcquisitionFunction):
@@ -382,10 +395,9 @@ class FantasyAcquisition(AcquisitionFunction):
         self.bests = np.full(n_fantasies, base.best)
         if base.name in _IMPROVEMENT:  # the pending points may beat it
             self.bests = np.maximum(self.bests, draws.max(axis=0))
-        terms = make_acquisition(base.gp, base.name, self.bests, beta=base.beta)
         super().__init__(
             base.gp.condition_on(pending, draws),
-            terms.terms_fn,
+            _terms_fn(base.name, self.bests, base.beta),
             base.domain,
             name=base.name,
             best=base.best,
