@@ -340,6 +340,39 @@ def test_propose_batch_starts_with_the_sequential_choice():
     assert values[0] == single_value[0]
 
 
+@pytest.mark.parametrize(("n_points", "n_explore"), [(8, 3), (5, 1), (3, 0)])
+def test_explore_model_takes_the_last_half_of_the_fantasy_picks(
+    monkeypatch, n_points, n_explore
+):
+    import sk_hpsearch.bo._acquisition as acquisition
+
+    gp = _fitted_mixed_gp()
+    smooth = fit_gp(gp.X, gp.z, MIXED_SPACE["is_categorical"], nu=2.5, prior="smooth")
+    domain = Domain(**MIXED_SPACE)
+    acq = make_acquisition(gp, "logei", float(gp.z.max()), domain=domain)
+    explore = make_acquisition(smooth, "logei", float(gp.z.max()), domain=domain)
+    bases = []
+
+    class Recording(acquisition.FantasyAcquisition):
+        def __init__(self, base, *args):
+            bases.append(base)
+            super().__init__(base, *args)
+
+    monkeypatch.setattr(acquisition, "FantasyAcquisition", Recording)
+    X_batch, values = propose_batch(
+        acq, n_points, exclude=gp.X, rng=np.random.RandomState(0), explore=explore
+    )
+    n_fantasy = n_points - 2
+    assert bases == [acq] * (n_fantasy - n_explore) + [explore] * n_explore
+    assert X_batch.shape == (n_points, 4) and np.isfinite(values).all()
+    for i, x in enumerate(X_batch):
+        assert not _is_row_of(x, gp.X)
+        assert not _is_row_of(x, np.delete(X_batch, i, axis=0))
+    # The first pick is the sequential one, whatever the explore model.
+    alone, _ = propose_batch(acq, 1, exclude=gp.X, rng=np.random.RandomState(0))
+    np.testing.assert_array_equal(X_batch[0], alone[0])
+
+
 @pytest.mark.parametrize("name", ["logei", "ei", "pi"])
 def test_fantasies_discount_the_pending_point(name):
     # Pending at the acquisition's maximiser, the fantasies know its value

@@ -157,10 +157,10 @@ def test_the_last_candidates_maximise_the_predicted_score(monkeypatch, n_iter, n
     calls = []
     propose = bayes._propose
 
-    def spy(space, history, data, q, gp_params, restart, acq_func, ucb_beta, rng):
+    def spy(space, history, data, q, gp_params, restart, acq_func, ucb_beta, rng, **kw):
         calls.append((len(history), acq_func, ucb_beta))
         return propose(
-            space, history, data, q, gp_params, restart, acq_func, ucb_beta, rng
+            space, history, data, q, gp_params, restart, acq_func, ucb_beta, rng, **kw
         )
 
     monkeypatch.setattr(bayes, "_propose", spy)
@@ -168,3 +168,88 @@ def test_the_last_candidates_maximise_the_predicted_score(monkeypatch, n_iter, n
     final = [(n, acq, beta) for n, acq, beta in calls if n >= n_iter - n_final]
     assert final == [(n, "ucb", 0.0) for n in range(n_iter - n_final, n_iter)]
     assert all(acq == "ei" for n, acq, _ in calls if n < n_iter - n_final)
+
+
+def _strategy(n_points: int, n_iter: int = 60):
+    from sk_hpsearch.space._space import SearchSpace
+    from sk_hpsearch.strategies._base import History
+    from sk_hpsearch.strategies._bayes import BayesStrategy
+
+    space = SearchSpace({"x": stats.uniform(0, 1), "y": stats.uniform(0, 1)})
+    return BayesStrategy(
+        space,
+        History(space),
+        np.random.RandomState(0),
+        n_iter,
+        n_initial=5,
+        acq_func="logei",
+        n_points=n_points,
+        ucb_beta=2.0,
+    )
+
+
+def _told(strategy, scores_of):
+    batch = strategy.ask(strategy.batch_size())
+    strategy.tell(batch, scores_of(batch))
+    return batch
+
+
+def test_miscalibration_is_the_median_standardised_error_of_the_last_16():
+    from sk_hpsearch.strategies._bayes import MISCALIBRATION_WINDOW
+
+    strategy = _strategy(n_points=4)
+    _told(strategy, lambda b: -((b.X - 0.3) ** 2).sum(axis=1))  # initial design
+    errors = []
+    while len(errors) < MISCALIBRATION_WINDOW + 4:
+        assert strategy.miscalibration == (
+            None
+            if len(errors) < MISCALIBRATION_WINDOW
+            else pytest.approx(np.median(errors[-MISCALIBRATION_WINDOW:]))
+        )
+        # Scores off by a known number of predicted standard deviations.
+        offsets = np.arange(1.0, 5.0) + len(errors)
+        batch = strategy.ask(4)
+        mean = np.asarray(batch.columns["predicted_mean"], dtype=float)
+        std = np.asarray(batch.columns["predicted_std"], dtype=float)
+        strategy.tell(batch, mean + offsets * std)
+        errors.extend(offsets)
+    assert strategy.state()["miscalibration"] == strategy.miscalibration
+    # Candidates without predictions (the initial design, told by other
+    # means) do not count.
+    assert len(strategy._errors) == len(errors)
+
+
+@pytest.mark.parametrize(
+    ("n_points", "surprised", "smooth"),
+    [(8, True, True), (8, False, False), (2, True, False), (1, True, False)],
+)
+def test_a_miscalibrated_model_takes_half_the_fantasies_from_the_smooth_prior(
+    monkeypatch, n_points, surprised, smooth
+):
+    import sk_hpsearch.strategies._bayes as bayes
+
+    flags, priors = [], []
+    propose, fit = bayes._propose, bayes.fit_gp
+
+    def spy(*args, **kwargs):
+        flags.append(kwargs["smooth"])
+        return propose(*args, **kwargs)
+
+    def recording_fit(*args, prior="default", **kwargs):
+        priors.append(prior)
+        return fit(*args, prior=prior, **kwargs)
+
+    monkeypatch.setattr(bayes, "_propose", spy)
+    monkeypatch.setattr(bayes, "fit_gp", recording_fit)
+    strategy = _strategy(n_points)
+    _told(strategy, lambda b: -((b.X - 0.3) ** 2).sum(axis=1))
+    while len(strategy._errors) < bayes.MISCALIBRATION_WINDOW:
+        batch = strategy.ask(n_points)
+        mean = np.asarray(batch.columns["predicted_mean"], dtype=float)
+        std = np.asarray(batch.columns["predicted_std"], dtype=float)
+        strategy.tell(batch, mean + (10.0 if surprised else 0.1) * std)
+    assert not any(flags)
+    assert strategy.miscalibration == pytest.approx(10.0 if surprised else 0.1)
+    _told(strategy, lambda b: np.zeros(len(b.X)))
+    assert flags[-1] is smooth
+    assert priors.count("smooth") == int(smooth)

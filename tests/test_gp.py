@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from sk_hpsearch.bo._gp import (
     MIN_VARIANCE,
+    PRIORS,
     ROUGH_KERNEL_FROM,
     GaussianProcess,
     GPParams,
@@ -229,13 +230,75 @@ def test_log_marginal_likelihood_gradient_matches_finite_differences(problem, se
     np.testing.assert_allclose(grad, expected, rtol=1e-4, atol=1e-5)
 
 
-def test_log_prior_gradient_matches_finite_differences():
+@pytest.mark.parametrize("prior", PRIORS)
+def test_log_prior_gradient_matches_finite_differences(prior):
     params = GPParams(np.array([-1.0, 0.5, 2.0]), 0.3, -6.0)
-    _, grad = log_prior(params)
+    _, grad = log_prior(params, prior)
     expected = _central_difference(
-        lambda theta: log_prior(GPParams.from_vector(theta))[0], params.to_vector()
+        lambda theta: log_prior(GPParams.from_vector(theta), prior)[0],
+        params.to_vector(),
     )
     np.testing.assert_allclose(grad, expected, rtol=1e-6)
+
+
+@FAST
+@given(
+    log_lengthscales=st.lists(st.floats(-4.0, 4.0), min_size=1, max_size=4),
+    log_noise_var=st.floats(-12.0, 2.0),
+)
+def test_smooth_prior_is_optunas_lengthscale_prior(log_lengthscales, log_noise_var):
+    # Optuna's GPSampler: -0.1 (1 / lambda + lambda) on lambda = l^-2; the
+    # signal prior is the default one and the noise prior N(-4, 1).
+    params = GPParams(np.array(log_lengthscales), 0.3, log_noise_var)
+    value, grad = log_prior(params, "smooth")
+    lam = np.exp(-2.0 * np.array(log_lengthscales))
+    expected = (
+        -0.1 * float(np.sum(1.0 / lam + lam))
+        - 0.5 * 0.3**2
+        - 0.5 * (log_noise_var + 4.0) ** 2
+    )
+    assert value == pytest.approx(expected, rel=1e-9, abs=1e-9)
+    # Its mode is l = 1: d/dlog l of -0.1 (l^2 + l^-2).
+    u = np.array(log_lengthscales)
+    np.testing.assert_allclose(
+        grad[:-2], -0.2 * (np.exp(2 * u) - np.exp(-2 * u)), rtol=1e-12, atol=1e-12
+    )
+
+
+def test_smooth_prior_keeps_an_unused_column_within_reach():
+    # The default prior lets a column without effect grow its lengthscale to
+    # tens (switched off); the smooth one holds it near 1-6 and keeps the
+    # fast column's.
+    rng = np.random.default_rng(1)
+    X = rng.random((40, 3))
+    z = standardize_scores(np.sin(8 * X[:, 0]) + 0.01 * rng.normal(size=40))
+    fits = {
+        prior: np.exp(
+            fit_gp(
+                X,
+                z,
+                np.zeros(3, bool),
+                rng=np.random.default_rng(0),
+                nu=2.5,
+                prior=prior,
+            ).params.log_lengthscales
+        )
+        for prior in PRIORS
+    }
+    assert fits["default"][1:].min() > 20.0
+    assert fits["smooth"][1:].max() < 10.0
+    assert 0.2 < fits["smooth"][0] < 0.5
+    assert fits["default"][0] == pytest.approx(fits["smooth"][0], rel=0.2)
+
+
+@pytest.mark.parametrize("call", ["fit_gp", "log_prior"])
+def test_unknown_prior_is_rejected_by_name(call):
+    X, z = np.random.default_rng(0).random((5, 2)), np.linspace(-1.0, 1.0, 5)
+    with pytest.raises(ValueError, match=r"prior='flat'"):
+        if call == "fit_gp":
+            fit_gp(X, z, np.zeros(2, bool), prior="flat")
+        else:
+            log_prior(GPParams.default(2), "flat")
 
 
 def test_gp_params_vector_round_trip():

@@ -649,6 +649,7 @@ def propose_batch(
     rng: RandomLike,
     n_sweep: int = 1024,
     n_restarts: int = 8,
+    explore: AcquisitionFunction | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Propose a batch of distinct points: greedy fantasy picks, then the mean.
 
@@ -658,6 +659,9 @@ def propose_batch(
        averaged over ``N_FANTASIES`` joint posterior draws at the earlier
        picks (:class:`FantasyAcquisition`): the sequential greedy batch of
        q-expected improvement, as in BoTorch and Optuna's ``GPSampler``.
+       With ``explore``, the last ``(n_points - 2) // 2`` of them average
+       ``explore`` instead (the acquisition of another model of the same
+       points), over draws of that model.
     3. The maximiser of the posterior mean: the model's best guess.
     4. If the candidates run out (small discrete spaces), more acquisition
        maximisers, each excluding the earlier picks.
@@ -679,6 +683,9 @@ def propose_batch(
     rng : Generator, RandomState, int or None
     n_sweep, n_restarts : int
         As in :func:`optimize_acquisition`.
+    explore : AcquisitionFunction, optional
+        From :func:`make_acquisition` with the same domain, of a second
+        model (``fit_gp(prior="smooth")``), for half of the fantasy picks.
 
     Returns
     -------
@@ -695,8 +702,10 @@ def propose_batch(
     if first is None:
         return np.empty((0, space.d)), np.empty(0)
     picks = first[0][None, :]
+    explore_from = n_points - 1 - (n_points - 2) // 2  # picks before explore's
     while len(picks) < n_points - 1:
-        fantasy = FantasyAcquisition(acq, picks, N_FANTASIES, generator)
+        base = acq if explore is None or len(picks) < explore_from else explore
+        fantasy = FantasyAcquisition(base, picks, N_FANTASIES, generator)
         result = optimize_acquisition(
             fantasy, exclude=np.vstack([exclude, picks]), **options
         )

@@ -54,6 +54,14 @@ gradient, box bounds on ``theta``) with independent normal priors
   deterministic or nearly so given the folds, and a larger prior noise
   smooths away the fine differences near the optimum; noisy scores still
   pull the MAP up), ``sn2`` in ``[1e-6, 10]``.
+
+``prior="smooth"`` (:data:`PRIORS`) is the prior of Optuna's ``GPSampler``
+(optuna 5.1) on the lengthscales and a larger noise prior: log density
+``-0.1 (l_j^2 + l_j^-2)`` on each ``log l_j``, which keeps ``l_j`` within
+about 0.3-3 (the default prior's lognormal lets a column fall to 0.02), and
+``log sn2 ~ N(-4, 1)``. It models a broad trend and calls the rest noise.
+The batch proposals use it for half of their fantasy picks when the default
+model's predictions are miscalibrated (``sk_hpsearch.strategies._bayes``).
 """
 
 from __future__ import annotations
@@ -85,6 +93,10 @@ LOG_NOISE_VAR_BOUNDS = (math.log(1e-6), math.log(10.0))
 _LENGTHSCALE_PRIOR_STD = math.sqrt(3.0)
 _SIGNAL_VAR_PRIOR = (0.0, 1.0)  # mean and std of the prior on log s2
 _NOISE_VAR_PRIOR = (-8.0, 2.0)  # mean and std of the prior on log sn2
+_SMOOTH_NOISE_VAR_PRIOR = (-4.0, 1.0)  # the same for prior="smooth"
+_SMOOTH_LENGTHSCALE_RATE = 0.1  # Optuna's: -0.1 (1/lambda + lambda), lambda = l^-2
+PRIORS = ("default", "smooth")
+"""The hyperparameter priors :func:`fit_gp` knows."""
 _FIT_OPTIONS = {"maxiter": 200, "ftol": 1e-7}  # L-BFGS-B options of the MAP fit
 _JITTERS = (0.0, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2)  # relative to the mean diagonal
 
@@ -207,19 +219,19 @@ def _bounds(d: int) -> list[tuple[float, float]]:
 
 
 @functools.cache
-def _prior_moments(d: int) -> tuple[np.ndarray, np.ndarray]:
+def _prior_moments(d: int, prior: str = "default") -> tuple[np.ndarray, np.ndarray]:
     """Means and standard deviations (d + 2,) of the normal priors on ``theta``.
 
-    Cached (the MAP fit needs them at every evaluation): read-only arrays.
+    With ``prior="smooth"`` the lengthscale entries are unused by
+    :func:`_log_prior` (its lengthscale prior is not normal) and the noise
+    entries are :data:`_SMOOTH_NOISE_VAR_PRIOR`'s. Cached (the MAP fit needs
+    them at every evaluation): read-only arrays.
     """
+    noise = _SMOOTH_NOISE_VAR_PRIOR if prior == "smooth" else _NOISE_VAR_PRIOR
     means = np.r_[
-        np.full(d, _lengthscale_prior_mean(d)),
-        _SIGNAL_VAR_PRIOR[0],
-        _NOISE_VAR_PRIOR[0],
+        np.full(d, _lengthscale_prior_mean(d)), _SIGNAL_VAR_PRIOR[0], noise[0]
     ]
-    stds = np.r_[
-        np.full(d, _LENGTHSCALE_PRIOR_STD), _SIGNAL_VAR_PRIOR[1], _NOISE_VAR_PRIOR[1]
-    ]
+    stds = np.r_[np.full(d, _LENGTHSCALE_PRIOR_STD), _SIGNAL_VAR_PRIOR[1], noise[1]]
     means.setflags(write=False)
     stds.setflags(write=False)
     return means, stds
@@ -457,27 +469,54 @@ def log_marginal_likelihood(
     )
 
 
-def log_prior(params: GPParams) -> tuple[float, np.ndarray]:
-    """Log prior density of ``theta`` (up to a constant) and its gradient (d + 2,)."""
-    return _log_prior(params.to_vector())
+def _check_prior(prior: str) -> str:
+    if prior not in PRIORS:
+        raise ValueError(f"prior must be one of {PRIORS}; got prior={prior!r}.")
+    return prior
 
 
-def _log_prior(theta: np.ndarray) -> tuple[float, np.ndarray]:
-    means, stds = _prior_moments(len(theta) - 2)
+def log_prior(params: GPParams, prior: str = "default") -> tuple[float, np.ndarray]:
+    """Log prior density of ``theta`` (up to a constant) and its gradient (d + 2,).
+
+    Parameters
+    ----------
+    params : GPParams
+    prior : {"default", "smooth"}, default="default"
+        See :data:`PRIORS` and the module docstring.
+
+    Returns
+    -------
+    value : float
+    gradient : ndarray of shape (d + 2,)
+    """
+    return _log_prior(params.to_vector(), _check_prior(prior))
+
+
+def _log_prior(theta: np.ndarray, prior: str = "default") -> tuple[float, np.ndarray]:
+    d = len(theta) - 2
+    means, stds = _prior_moments(d, prior)
     u = (theta - means) / stds
-    return -0.5 * float(u @ u), -u / stds
+    grad = -u / stds
+    if prior == "default":
+        return -0.5 * float(u @ u), grad
+    up, down = np.exp(2.0 * theta[:d]), np.exp(-2.0 * theta[:d])
+    value = -0.5 * float(u[d:] @ u[d:]) - _SMOOTH_LENGTHSCALE_RATE * float(
+        np.sum(up + down)
+    )
+    grad[:d] = -2.0 * _SMOOTH_LENGTHSCALE_RATE * (up - down)
+    return value, grad
 
 
 def _neg_log_posterior(
-    theta: np.ndarray, pairs: _Pairs, z: np.ndarray, nu: float
+    theta: np.ndarray, pairs: _Pairs, z: np.ndarray, nu: float, prior: str
 ) -> tuple[float, np.ndarray]:
     lml, lml_grad = _log_marginal_likelihood(theta, pairs, z, nu)
-    prior, prior_grad = _log_prior(theta)
-    return -(lml + prior), -(lml_grad + prior_grad)
+    log_p, log_p_grad = _log_prior(theta, prior)
+    return -(lml + log_p), -(lml_grad + log_p_grad)
 
 
 def _maximise_posterior(
-    theta0: np.ndarray, pairs: _Pairs, z: np.ndarray, nu: float
+    theta0: np.ndarray, pairs: _Pairs, z: np.ndarray, nu: float, prior: str
 ) -> tuple[np.ndarray, float] | None:
     """L-BFGS-B from ``theta0``; ``(theta, neg_log_posterior)`` or None on failure."""
     bounds = _bounds(len(theta0) - 2)
@@ -486,7 +525,7 @@ def _maximise_posterior(
         result = scipy.optimize.minimize(
             _neg_log_posterior,
             np.clip(theta0, lower, upper),
-            args=(pairs, z, nu),
+            args=(pairs, z, nu, prior),
             jac=True,
             method="L-BFGS-B",
             bounds=bounds,
@@ -508,6 +547,7 @@ def fit_gp(
     rng: RandomLike = None,
     restart: bool = True,
     nu: float | None = None,
+    prior: str = "default",
 ) -> GaussianProcess:
     """Fit the GP hyperparameters by maximum a posteriori estimation.
 
@@ -536,11 +576,19 @@ def fit_gp(
         Smoothness of the Matern kernel; None: :func:`kernel_smoothness` of
         the number of points (Matern-5/2 below ``ROUGH_KERNEL_FROM`` points,
         Matern-3/2 from then on).
+    prior : {"default", "smooth"}, default="default"
+        The hyperparameters' prior (:data:`PRIORS`, module docstring).
 
     Returns
     -------
     GaussianProcess
+
+    Raises
+    ------
+    ValueError
+        If ``prior`` is unknown.
     """
+    _check_prior(prior)
     X = np.asarray(X, dtype=float)
     z = np.asarray(z, dtype=float)
     is_categorical = np.asarray(is_categorical, dtype=bool)
@@ -554,10 +602,10 @@ def fit_gp(
     if warm:
         starts.append(init.to_vector())
     else:
-        means, stds = _prior_moments(d)
+        means, stds = _prior_moments(d, prior)
         starts.append(as_generator(rng).normal(means, stds))
     pairs = _Pairs.of(X, is_categorical)
-    optima = [_maximise_posterior(theta0, pairs, z, nu) for theta0 in starts]
+    optima = [_maximise_posterior(theta0, pairs, z, nu, prior) for theta0 in starts]
     optima = [optimum for optimum in optima if optimum is not None]
     if optima:
         theta, _ = min(optima, key=lambda optimum: optimum[1])
