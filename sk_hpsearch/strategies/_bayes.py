@@ -47,8 +47,8 @@ MISCALIBRATION_GATE = 2.0
 """From this miscalibration on, a batch of more than two points takes half of
 its fantasy picks from the smooth model (``fit_gp(prior="smooth")``). A
 calibrated model's median standardised error is 0.67; over 12 seeds of
-128-evaluation batch runs the pooled median of the last 16 reached 2 on
-levy10 in every run, on adam in 2 runs, and never on hartmann6 or mlp
+128-evaluation batch runs of 8 the median of the last 16 reached 2 on
+levy10 in every run, on adam and hartmann6 in 2 runs and on mlp in 1
 (``docs/benchmarks.md``, "Miscalibrated batches")."""
 
 
