@@ -121,3 +121,44 @@ def test_optimizer_checkpoint_arguments_are_validated(tmp_path):
         make(BayesianOptimizer, 3).ask()
     with pytest.raises(ValueError, match="checkpoint_mismatch must be"):
         make(BayesianOptimizer, tmp_path / "a", checkpoint_mismatch="no").ask()
+
+
+def test_a_resumed_batch_search_keeps_its_miscalibration(tmp_path):
+    # A rugged surface surprises the GP: after the fourth told batch the
+    # median standardised error of its last 16 predictions passes the gate,
+    # and the next batch takes half its fantasy picks from the smooth model.
+    # A resume recomputes that from the journal and asks the same batches.
+    from scipy import stats
+
+    from sk_hpsearch.strategies._bayes import MISCALIBRATION_GATE
+
+    space = {name: stats.uniform(0, 1) for name in "abc"}
+
+    def rugged(a, b, c):
+        return float(
+            np.sin(37 * a) + np.cos(53 * b) + 0.5 * np.sin(91 * c) - 3 * (a - 0.5) ** 2
+        )
+
+    def run(opt, n_batches):
+        batches = []
+        for _ in range(n_batches):
+            batch = opt.ask(8)
+            opt.tell(batch, [rugged(**p) for p in batch])
+            batches.append(batch)
+        return batches
+
+    options = {"n_iter": 60, "n_initial_points": 4, "random_state": 0}
+    reference = run(BayesianOptimizer(space, **options), 6)
+    path = tmp_path / "opt.jsonl"
+    run(BayesianOptimizer(space, checkpoint=path, **options), 4)
+    states = [
+        json.loads(line)["state"]
+        for line in path.read_text().splitlines()
+        if json.loads(line)["kind"] == "batch"
+    ]
+    assert states[-1]["miscalibration"] >= MISCALIBRATION_GATE
+    resumed = BayesianOptimizer(space, checkpoint=path, **options)
+    assert resumed.n_resumed_ == 4 + 3 * 8
+    assert run(resumed, 2) == reference[4:]
+    last = json.loads(path.read_text().splitlines()[-1])["state"]
+    assert last["miscalibration"] is not None
