@@ -162,6 +162,7 @@ class BayesStrategy(Strategy):
         scores = np.asarray(scores, dtype=float)
         ok = np.isfinite(mean) & np.isfinite(std) & (std > 0) & np.isfinite(scores)
         self._errors.extend(np.abs(scores[ok] - mean[ok]) / std[ok])
+        del self._errors[:-MISCALIBRATION_WINDOW]
 
     def state(self) -> dict:
         """Step, initial design left, GP hyperparameters (log scale), miscalibration."""
@@ -376,9 +377,12 @@ def _propose(
             smooth_gp = fit_gp(
                 X_model, z_smooth, is_categorical, rng=rng, nu=2.5, prior="smooth"
             )
-            smooth_incumbent = float(
-                z_smooth.max() if earlier is None else z_smooth[~earlier].max()
+            new_rows = (
+                ~earlier
+                if earlier is not None and (~earlier).any()
+                else np.ones(len(z_smooth), dtype=bool)
             )
+            smooth_incumbent = float(z_smooth[new_rows].max())
         batches, values = [], []
         for k in range(space.n_subspaces):
             fixed_mask, fixed_values = space.fixed_columns(k)
