@@ -323,3 +323,38 @@ def test_gp_warm_start_in_a_list_of_dicts_space():
     strategy = new._strategy
     assert len(strategy.gp_params.log_lengthscales) == strategy.space.n_dims + 1
     assert new.best_score_ >= old.best_score_ - 1e-3
+
+
+def test_a_warm_started_batch_fits_the_smooth_model_on_both_searches(monkeypatch):
+    # With the gate at 0 every batch after 16 predictions takes half its
+    # fantasy picks from the smooth model, fitted on the new and the earlier
+    # rows with the "which search" column; its incumbent is the best new score.
+    import sk_hpsearch.strategies._bayes as bayes
+
+    priors = []
+    fit = bayes.fit_gp
+
+    def recording_fit(X, *args, prior="default", **kwargs):
+        priors.append((prior, X.shape[1]))
+        return fit(X, *args, prior=prior, **kwargs)
+
+    monkeypatch.setattr(bayes, "MISCALIBRATION_GATE", 0.0)
+    monkeypatch.setattr(bayes, "fit_gp", recording_fit)
+    space = {name: uniform(0, 1) for name in "ab"}
+
+    def bowl(a, b):
+        return -((a - 0.3) ** 2) - (b - 0.6) ** 2
+
+    first = BayesianOptimizer(space, n_iter=20, random_state=1).maximize(bowl)
+    opt = BayesianOptimizer(
+        space, n_iter=40, random_state=0, prior_results=first.results_
+    )
+    seen = []
+    for _ in range(5):
+        batch = opt.ask(8)
+        assert len(batch) == len({tuple(p.values()) for p in batch})
+        assert not {tuple(p.values()) for p in batch} & set(seen)
+        seen += [tuple(p.values()) for p in batch]
+        opt.tell(batch, [bowl(**p) for p in batch])
+    # Three columns: the two parameters and the "which search" indicator.
+    assert ("smooth", 3) in priors

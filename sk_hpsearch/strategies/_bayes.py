@@ -377,12 +377,10 @@ def _propose(
             smooth_gp = fit_gp(
                 X_model, z_smooth, is_categorical, rng=rng, nu=2.5, prior="smooth"
             )
-            new_rows = (
-                ~earlier
-                if earlier is not None and (~earlier).any()
-                else np.ones(len(z_smooth), dtype=bool)
+            # The gate needs 16 predictions told: a warm start has new rows.
+            smooth_incumbent = float(
+                z_smooth.max() if earlier is None else z_smooth[~earlier].max()
             )
-            smooth_incumbent = float(z_smooth[new_rows].max())
         batches, values = [], []
         for k in range(space.n_subspaces):
             fixed_mask, fixed_values = space.fixed_columns(k)
