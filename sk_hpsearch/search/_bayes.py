@@ -252,7 +252,11 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
        the values of discrete dimensions), never proposing a candidate
        already evaluated. With ``n_points > 1``, add greedy maximisers of
        the acquisition averaged over fantasies of the earlier picks, and the
-       maximiser of the predicted score.
+       maximiser of the predicted score. Once the median standardised error
+       of the model's last 16 predictions is 2 or more, the last half of
+       those fantasy picks come from a second GP with a smooth prior
+       (Optuna's lengthscale prior, more noise, Matérn-5/2, unwarped
+       scores), which sees a broad trend where the first sees ripples.
     5. Evaluate the batch, and go back to 2 until ``n_iter`` candidates.
 
     The last ``ceil(n_iter / 20)`` candidates maximise the predicted score
