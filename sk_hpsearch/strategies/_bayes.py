@@ -153,12 +153,8 @@ class BayesStrategy(Strategy):
     def tell(self, batch: Batch, scores: np.ndarray) -> None:
         """Record the scores, and the standardised errors of their predictions."""
         super().tell(batch, scores)
-        mean, std = (
-            np.array([math.nan if v is None else float(v) for v in batch.columns[name]])
-            if name in batch.columns
-            else np.full(len(batch.X), math.nan)
-            for name in ("predicted_mean", "predicted_std")
-        )
+        mean = _float_column(batch, "predicted_mean")
+        std = _float_column(batch, "predicted_std")
         scores = np.asarray(scores, dtype=float)
         ok = np.isfinite(mean) & np.isfinite(std) & (std > 0) & np.isfinite(scores)
         self._errors.extend(np.abs(scores[ok] - mean[ok]) / std[ok])
@@ -247,6 +243,12 @@ class BayesStrategy(Strategy):
             acq = mean = std = np.full(len(X), math.nan)
         values = ([self.step] * len(X), [False] * len(X), acq, mean, std)
         return Batch(X, {k: list(v) for k, v in zip(COLUMNS, values, strict=True)})
+
+
+def _float_column(batch: Batch, name: str) -> np.ndarray:
+    """Column ``name`` of ``batch`` as floats, NaN where missing (or no column)."""
+    values = batch.columns.get(name, [None] * len(batch.X))
+    return np.array([math.nan if v is None else float(v) for v in values])
 
 
 def diverse_best(
