@@ -42,9 +42,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from benchmarks.methods import optuna_space, ours_space, skopt_space
-from benchmarks.runner import _sk_hpsearch_digest
+from benchmarks.runner import _pin_torch_threads, _sk_hpsearch_digest
 from benchmarks.synthetic import FUNCTIONS
 
 WORKERS, SPLITS = 8, 5
@@ -112,24 +113,30 @@ METHODS = {
 
 
 def run_one(problem: str, method: str, seed: int, n_iter: int) -> dict:
-    """One ask/tell loop; the loss of every evaluation in order, and the time."""
+    """One ask/tell loop; the loss of every evaluation in order, and the time.
+
+    BLAS, OpenMP and torch run on one thread (torch's from the first ask on,
+    as a sampler may import it lazily): ``cpu_s`` sums the process's threads,
+    so each optimiser's CPU time is that of one core whatever the
+    environment's thread settings.
+    """
     function = FUNCTIONS[problem]
     q, make = METHODS[method]
     ask, tell = make(function.space, n_iter, seed)
     losses, rounds = [], []
     start = time.process_time()
-    while len(losses) < n_iter:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+    with threadpool_limits(limits=1), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        while len(losses) < n_iter:
+            _pin_torch_threads()
             params = ask(min(q, n_iter - len(losses)))
-        if not params:
-            break
-        batch = [float(function.f(p)) for p in params]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+            if not params:
+                break
+            batch = [float(function.f(p)) for p in params]
+            _pin_torch_threads()
             tell(params, batch)
-        losses += batch
-        rounds.append(len(batch))
+            losses += batch
+            rounds.append(len(batch))
     return {
         "problem": problem,
         "method": method,

@@ -38,3 +38,34 @@ def test_a_short_loop_asks_whole_batches(method):
         q
     ] * (sum(b >= design for b in before) - 1)
     assert method in METHODS
+
+
+def test_a_loop_runs_its_optimiser_on_one_thread(monkeypatch):
+    # CPU seconds are summed over threads: an optimiser with BLAS or torch
+    # threads would cost more CPU per candidate than the same one on one
+    # thread, whatever the environment's thread settings say.
+    from threadpoolctl import threadpool_info
+
+    torch = pytest.importorskip("torch")
+    seen = []
+
+    def make(space, n_iter, seed):
+        def ask(n):
+            seen.append(
+                (
+                    max((p["num_threads"] for p in threadpool_info()), default=1),
+                    torch.get_num_threads(),
+                )
+            )
+            return [{"x1": 0.0, "x2": 5.0}] * n
+
+        return ask, lambda params, losses: None
+
+    monkeypatch.setitem(METHODS, "probe", (2, make))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        run_one("branin", "probe", seed=0, n_iter=4)
+    finally:
+        torch.set_num_threads(threads)
+    assert seen == [(1, 1), (1, 1)]
