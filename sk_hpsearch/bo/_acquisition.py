@@ -74,7 +74,7 @@ N_FANTASIES = 32
 The draws share one factorisation, so each costs only a mean; 32 rather than 8
 lowered the median regret of batches of 8 on the 10-D Levy function by a
 factor of about 2 at 128 evaluations and left the other benchmarks level
-(``docs/benchmarks.md``, "The fantasy batch")."""
+(``docs/benchmarks.md``, "One factorisation for the fantasies")."""
 _LOG_VALUED = frozenset({"logei", "pi"})  # acquisitions returned as logarithms
 _IMPROVEMENT = frozenset({"logei", "ei", "pi"})  # acquisitions of an incumbent
 

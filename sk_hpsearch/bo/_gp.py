@@ -55,11 +55,10 @@ gradient, box bounds on ``theta``) with independent normal priors
   smooths away the fine differences near the optimum; noisy scores still
   pull the MAP up), ``sn2`` in ``[1e-10, 10]``. The prior keeps the noise
   near ``e^-8`` unless the data are smooth and dense enough to say less: a
-  deterministic score refined near its optimum then drops below ``1e-6``,
-  which as a lower bound held the model's predictions near the optimum
-  coarser than the differences being refined (on the synthetic ``adam``
-  the median regret stalled near 1e-7; ``docs/benchmarks.md``, "The noise
-  floor").
+  deterministic score refined near its optimum then drops below ``1e-6``.
+  A bound of ``1e-6`` would keep the predictions there coarser than the
+  differences being refined (on the synthetic ``adam`` the median regret
+  stalls near 1e-7 with it; ``docs/benchmarks.md``, "The noise floor").
 
 ``prior="smooth"`` (:data:`PRIORS`) is the prior of Optuna's ``GPSampler``
 (optuna 5.1) on the lengthscales and a larger noise prior: log density
