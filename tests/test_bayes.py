@@ -150,8 +150,8 @@ def test_hyperparameter_fit_restarts_early_then_periodically(monkeypatch):
         assert restart == (n < 15 or step % bayes.RESTART_EVERY == 0)
 
 
-@pytest.mark.parametrize(("n_iter", "n_final"), [(14, 1), (41, 3)])
-def test_the_last_candidates_maximise_the_predicted_score(monkeypatch, n_iter, n_final):
+def _record_proposals(monkeypatch) -> list[tuple[int, str, float]]:
+    """``(points told, acquisition, UCB beta)`` of every GP proposal from now on."""
     import sk_hpsearch.strategies._bayes as bayes
 
     calls = []
@@ -164,6 +164,12 @@ def test_the_last_candidates_maximise_the_predicted_score(monkeypatch, n_iter, n
         )
 
     monkeypatch.setattr(bayes, "_propose", spy)
+    return calls
+
+
+@pytest.mark.parametrize(("n_iter", "n_final"), [(14, 1), (41, 3)])
+def test_the_last_candidates_maximise_the_predicted_score(monkeypatch, n_iter, n_final):
+    calls = _record_proposals(monkeypatch)
     search(n_iter=n_iter, acq_func="ei", ucb_beta=2.0)
     final = [(n, acq, beta) for n, acq, beta in calls if n >= n_iter - n_final]
     assert final == [(n, "ucb", 0.0) for n in range(n_iter - n_final, n_iter)]
@@ -256,3 +262,28 @@ def test_a_miscalibrated_model_takes_half_the_fantasies_from_the_smooth_prior(
     _told(strategy, lambda b: np.zeros(len(b.X)))
     assert flags[-1] is smooth
     assert priors.count("smooth") == int(smooth)
+
+
+def test_a_time_boxed_search_ends_with_the_closing_exploitation(monkeypatch):
+    # One second a candidate, a box of 24 s and n_iter=200: the search ends
+    # after 24 candidates, and the last ceil(24 / 20) = 2 maximise the
+    # predicted score, as those of a search with n_iter=24 do.
+    from sk_hpsearch.loop import _loop
+    from sk_hpsearch.loop._loop import SearchLoop
+
+    clock = [0.0]
+    monkeypatch.setattr(_loop.time, "monotonic", lambda: clock[0])
+    calls = _record_proposals(monkeypatch)
+    strategy = _strategy(n_points=1, n_iter=200)
+
+    def evaluate(batch):
+        clock[0] += len(batch)
+        return -np.sum((batch.X - 0.3) ** 2, axis=1)
+
+    loop = SearchLoop(strategy, evaluate, n_iter=200, max_time=24.0)
+    assert loop.run() == "max_time"
+    assert len(strategy.history) == 24
+    assert strategy.horizon == 24
+    # (the proposal at 24 is the batch the time box then declines to start)
+    assert calls[-3:] == [(n, "ucb", 0.0) for n in (22, 23, 24)]
+    assert all(acq == "logei" for n, acq, _ in calls if n < 22)

@@ -209,3 +209,25 @@ def test_the_model_fits_the_largest_budget_with_enough_scores():
     X, scores = history.model_data()  # 12 at budget 1, 4 at budget 3, 1 at 9
     assert len(X) == 4 and np.all((scores > 3) & (scores < 4))
     np.testing.assert_allclose(space.decode(X)[0]["a"] + 3, scores[0])
+
+
+def test_a_budget_wrapper_passes_the_horizon_to_the_strategy_it_wraps():
+    from sk_hpsearch.space._space import SearchSpace
+    from sk_hpsearch.strategies._bayes import BayesStrategy
+    from sk_hpsearch.strategies._budget import Budgeted, BudgetedHistory
+
+    space = SearchSpace({"a": LogUniform(1e-3, 1.0)})
+    inner = BayesStrategy(
+        space,
+        BudgetedHistory(space, 3),
+        np.random.RandomState(0),
+        40,
+        n_initial=5,
+        acq_func="logei",
+        n_points=1,
+        ucb_beta=2.0,
+    )
+    budgeted = Budgeted(inner, ladder=[1, 3, 9], reduction_factor=3)
+    assert budgeted.horizon == inner.horizon == 40
+    budgeted.plan_for(12)  # what the search loop does under a time box
+    assert inner.horizon == budgeted.horizon == 12

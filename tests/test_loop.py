@@ -29,7 +29,10 @@ from sk_hpsearch.loop import _loop
 from sk_hpsearch.loop._loop import SearchLoop
 from sk_hpsearch.space._space import SearchSpace
 from sk_hpsearch.strategies._base import History
-from sk_hpsearch.strategies._coarse_to_fine import CoarseToFineStrategy
+from sk_hpsearch.strategies._coarse_to_fine import (
+    CoarseToFineStrategy,
+    auto_round_sizes,
+)
 
 from ._fakes import BudgetClassifier, FunctionClassifier, classification_data
 
@@ -157,22 +160,27 @@ class _FakeClock:
         return self.now
 
 
+def _one_dim_c2f(n_iter: int, n_rounds: int | str) -> CoarseToFineStrategy:
+    """Coarse-to-fine over one uniform parameter ``a`` (zoom 0.5, top 3)."""
+    space = SearchSpace({"a": stats.uniform(0, 1)})
+    return CoarseToFineStrategy(
+        space,
+        History(space),
+        np.random.RandomState(0),
+        n_iter,
+        n_rounds=n_rounds,
+        zoom=0.5,
+        top_k=3,
+    )
+
+
 @pytest.mark.parametrize(("max_time", "expected"), [(5.5, 5), (6.0, 6), (0.5, 1)])
 def test_the_time_box_skips_a_batch_predicted_to_overrun(
     monkeypatch, max_time, expected
 ):
     clock = _FakeClock()
     monkeypatch.setattr(_loop.time, "monotonic", clock)
-    space = SearchSpace({"a": stats.uniform(0, 1)})
-    strategy = CoarseToFineStrategy(
-        space,
-        History(space),
-        np.random.RandomState(0),
-        20,
-        n_rounds=20,
-        zoom=0.5,
-        top_k=3,
-    )
+    strategy = _one_dim_c2f(20, n_rounds=20)
 
     def evaluate(batch):
         clock.now += len(batch)
@@ -186,12 +194,80 @@ def test_the_time_box_skips_a_batch_predicted_to_overrun(
     assert loop.elapsed == expected
 
 
+@pytest.mark.parametrize(
+    ("max_time", "horizons"), [(None, [20] * 20), (6.0, [20, 20] + [6] * 5)]
+)
+def test_the_time_box_sets_the_strategys_horizon(monkeypatch, max_time, horizons):
+    clock = _FakeClock()
+    monkeypatch.setattr(_loop.time, "monotonic", clock)
+    strategy = _one_dim_c2f(20, n_rounds=20)
+    seen = []
+    ask = strategy.ask
+
+    def recording_ask(n):
+        seen.append(strategy.horizon)
+        return ask(n)
+
+    monkeypatch.setattr(strategy, "ask", recording_ask)
+
+    def evaluate(batch):
+        clock.now += len(batch)
+        return np.zeros(len(batch))
+
+    SearchLoop(strategy, evaluate, n_iter=20, max_time=max_time).run()
+    # One second a candidate, known from the second batch on (the first pays
+    # for starting the workers): after k of them, 6 - k seconds hold 6 - k
+    # more, so the search is expected to end with 6 (the 7th ask is cancelled).
+    assert seen == horizons
+
+
+@pytest.mark.parametrize("n_workers", [1, 4])
+def test_a_coarse_round_cannot_overrun_the_time_box(monkeypatch, n_workers):
+    # n_iter=300 plans a first round of 100 candidates; the box holds 30 of
+    # one second each. The first two batches have n_workers candidates (no
+    # time per candidate yet); then the rounds are planned for the 30 the box
+    # holds, so the search zooms instead of spending the box on its first round.
+    clock = _FakeClock()
+    monkeypatch.setattr(_loop.time, "monotonic", clock)
+    strategy = _one_dim_c2f(300, n_rounds="auto")
+    space = strategy.space
+    sizes = []
+
+    def evaluate(batch):
+        sizes.append(len(batch))
+        clock.now += len(batch)
+        return -np.abs(space.decode(batch.X)[0]["a"] - 0.3) * np.ones(len(batch))
+
+    loop = SearchLoop(
+        strategy, evaluate, n_iter=300, max_time=30.0, n_workers=n_workers
+    )
+    assert loop.run() == "max_time"
+    assert sizes[:2] == [n_workers, n_workers]
+    assert loop.elapsed <= 30.0 and len(strategy.history) >= 27
+    rounds = [r["n_candidates"] for r in strategy.regions]
+    assert rounds[0] == 10 and len(rounds) >= 4  # auto_round_sizes(30, 1)
+    assert sum(rounds) == len(strategy.history)  # the records count what ran
+
+
+def test_without_a_time_box_the_rounds_and_batches_are_the_planned_ones():
+    strategy = _one_dim_c2f(60, n_rounds="auto")
+    sizes = []
+
+    def evaluate(batch):
+        sizes.append(len(batch))
+        return np.zeros(len(batch))
+
+    SearchLoop(strategy, evaluate, n_iter=60).run()
+    assert sizes == auto_round_sizes(60, 1)
+
+
 @pytest.mark.parametrize("cls", SEARCHES)
 def test_max_time_ends_a_search_with_the_candidates_completed(cls):
     s = search(cls, n_iter=50, max_time=1e-9)
     assert s.stop_reason_ == "max_time"
-    first_batch = 17 if cls is CoarseToFineSearchCV else 5  # round 1, or the design
-    assert len(s.cv_results_["params"]) == first_batch  # the first batch only
+    # The first batch only: under a time box it has one candidate per worker
+    # (n_jobs=1), not the whole first round (17) or initial design (5).
+    assert len(s.cv_results_["params"]) == 1
     assert hasattr(s, "best_estimator_")
 
 

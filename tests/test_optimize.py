@@ -195,7 +195,9 @@ def test_maximize_stops_on_a_callback_and_a_time_box():
     assert opt.stop_reason_ == "callback" and opt.best_score_ >= -1.5
     boxed = BayesianOptimizer(SPACE, n_iter=40, random_state=0, max_time=1e-9)
     assert boxed.maximize(objective).stop_reason_ == "max_time"
-    assert len(boxed.results_["params"]) == 5  # the first batch only
+    # The first batch only: one candidate under a time box (one worker), not
+    # the whole initial design (5).
+    assert len(boxed.results_["params"]) == 1
 
 
 def test_a_list_of_dicts_space():

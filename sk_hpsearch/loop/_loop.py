@@ -60,6 +60,12 @@ class SearchLoop:
         forecast of a batch's duration (the searches' from their fit times
         and workers). The time box takes the larger of it and the wall time
         per candidate and unit of budget observed so far.
+    n_workers : int, default=1
+        Evaluations that run at once. Under a time box a batch has at most
+        this many candidates until the time per candidate is known (the
+        first two batches), then at most as many as the time left holds (and
+        at least ``n_workers``), so that a strategy's large batch (a
+        coarse-to-fine round) cannot overrun the box.
 
     Attributes
     ----------
@@ -69,6 +75,17 @@ class SearchLoop:
         Seconds spent in :meth:`run`.
     n_batches : int
         Batches evaluated and told.
+
+    Notes
+    -----
+    Under a time box the strategy's :attr:`~Strategy.horizon` is set before
+    each batch (:meth:`~Strategy.plan_for`) to the candidates the search is
+    predicted to end with: those told, plus as many as the time left holds
+    at the wall time per new candidate since the first batch (asking,
+    evaluating and any promotions included; the first batch pays for
+    starting the workers), at most ``n_iter`` in all. A strategy that plans
+    its end (the GP's closing exploitation, coarse-to-fine's rounds) thus
+    plans for the end the time box brings.
     """
 
     def __init__(
@@ -84,6 +101,7 @@ class SearchLoop:
         stop_requested: Callable[[], bool] | None = None,
         on_told: Callable[[Batch, np.ndarray], None] | None = None,
         predict_seconds: Callable[[Batch], float | None] | None = None,
+        n_workers: int = 1,
     ):
         self.strategy = strategy
         self.evaluate = evaluate
@@ -95,6 +113,7 @@ class SearchLoop:
         self.stop_requested = stop_requested
         self.on_told = on_told
         self.predict_seconds = predict_seconds
+        self.n_workers = n_workers
         self._in_flight: Batch | None = None
         self.stop_reason: str | None = None
         self.elapsed = 0.0
@@ -103,6 +122,8 @@ class SearchLoop:
         self._eval_seconds = 0.0  # evaluation wall time so far
         self._eval_cost = 0.0  # candidates x budget evaluated so far
         self._last_ask = 0.0  # seconds the last ask took
+        self._rated_since: float | None = None  # the end of the first batch
+        self._n_rated = 0  # new candidates evaluated since then
 
     def run(self) -> str:
         """Run to a stop; return the stop reason (also in ``stop_reason``).
@@ -143,8 +164,13 @@ class SearchLoop:
                 return "n_iter"
             if self._over_time(self._last_ask):
                 return "max_time"
+            n = min(strategy.batch_size(), remaining)
+            if self.max_time is not None:
+                left = self._candidates_left(remaining)
+                strategy.plan_for(strategy.n_candidates + left)
+                n = min(n, max(self.n_workers, left if self._n_rated else 0))
             asked = time.monotonic()
-            batch = strategy.ask(min(strategy.batch_size(), remaining))
+            batch = strategy.ask(n)
             self._last_ask = time.monotonic() - asked
             if batch is None:
                 return "exhausted"
@@ -173,6 +199,10 @@ class SearchLoop:
         scores = np.asarray(self.evaluate(batch), dtype=float)
         self._eval_seconds += time.monotonic() - started
         self._eval_cost += _cost(batch)
+        if self._rated_since is None:
+            self._rated_since = time.monotonic()
+        elif batch.is_new:
+            self._n_rated += len(batch)
         self.strategy.tell(batch, scores)
         self._in_flight = None
         if self.on_told is not None:
@@ -200,6 +230,22 @@ class SearchLoop:
             observed = self._eval_seconds / self._eval_cost * _cost(batch)
         own = self.predict_seconds(batch) if self.predict_seconds else None
         return observed if own is None else max(observed, own)
+
+    def _candidates_left(self, remaining: int) -> int:
+        """New candidates the time box is predicted to leave room for, at most
+        ``remaining`` (all of them before a rate is known).
+
+        The rate is that of the batches after the first, which pays for
+        starting the workers and warming up.
+        """
+        if self._n_rated == 0:
+            return remaining
+        now = time.monotonic()
+        per_candidate = (now - self._rated_since) / self._n_rated
+        if per_candidate <= 0:
+            return remaining
+        left = (self.max_time - (now - self._start)) / per_candidate
+        return int(min(remaining, max(0.0, left)))
 
     def _over_time(self, seconds: float) -> bool:
         """Whether ``seconds`` more would end after ``max_time``."""

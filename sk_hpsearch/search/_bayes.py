@@ -117,7 +117,11 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
         far predict would end after ``max_time`` is not started; the batch
         in flight is never cut, and the first batch always runs. The search
         then ends as if ``n_iter`` were reached (``stop_reason_ ==
-        "max_time"``).
+        "max_time"``). Batches hold at most as many candidates as the time
+        left does (the first two: as many as there are workers). The
+        closing candidates that maximise the predicted score are then the
+        last ones the box is predicted to hold. See the user guide's "A time
+        box".
     callbacks : callable or list of callables, default=None
         Called after every batch with a read-only
         :class:`~sk_hpsearch.SearchState` of the search so far; one that
@@ -262,7 +266,9 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
     The last ``ceil(n_iter / 20)`` candidates maximise the predicted score
     instead of the acquisition (their ``acquisition_value`` is the predicted
     standardised score): once no evaluation follows, exploring has no use,
-    and refining the best region does.
+    and refining the best region does. Under ``max_time`` the last twentieth
+    is that of the candidates the time box is predicted to leave room for,
+    so a time-boxed search ends with this exploitation too.
 
     Examples
     --------

@@ -111,7 +111,10 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
         far predict would end after ``max_time`` is not started; the batch
         in flight is never cut, and the first batch always runs. The search
         then ends as if ``n_iter`` were reached (``stop_reason_ ==
-        "max_time"``).
+        "max_time"``). Batches hold at most as many candidates as the time
+        left does (the first two: as many as there are workers), and the
+        rounds are planned for the candidates the box is predicted to hold,
+        so the search zooms within it. See the user guide's "A time box".
     callbacks : callable or list of callables, default=None
         Called after every batch with a read-only
         :class:`~sk_hpsearch.SearchState` of the search so far; one that
@@ -212,8 +215,10 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
         Whether or not the scorers compute several metrics.
     regions_ : list of dict
         One dict per round: ``{"round", "n_candidates", "width", "params"}``
-        where ``params`` maps each parameter to the ``(low, high)`` range the
-        round sampled, in the user's units, or a categorical parameter to the
+        (``n_candidates``: those evaluated, fewer than planned in a round
+        that a stop or the time box cut short) where ``params`` maps each
+        parameter to the ``(low, high)`` range the round sampled, in the
+        user's units, or a categorical parameter to the
         ``{value: probability}`` it used. With a list of dicts, ``params`` is a
         list (one dict each) and ``"subspace_weights"`` is added. The last
         entry is where the search looked last: a good range for the next one.

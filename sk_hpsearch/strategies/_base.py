@@ -208,6 +208,14 @@ class Strategy(ABC):
     n_iter : int
         The number of candidates the strategy plans for (coarse-to-fine's
         rounds and the GP's closing exploitation depend on it).
+
+    Attributes
+    ----------
+    horizon : int
+        The candidates the search is expected to end with: ``n_iter``, or
+        fewer when the search loop's time box predicts an earlier end (see
+        :meth:`plan_for`). The GP's closing exploitation and coarse-to-fine's
+        rounds plan for it.
     """
 
     def __init__(
@@ -221,6 +229,18 @@ class Strategy(ABC):
         self.history = history
         self.rng = rng
         self.n_iter = n_iter
+        self.horizon = n_iter
+
+    def plan_for(self, horizon: int) -> None:
+        """Expect the search to end with ``horizon`` candidates in all.
+
+        The search loop calls it before each batch under a time box.
+
+        Parameters
+        ----------
+        horizon : int
+        """
+        self.horizon = horizon
 
     def ask(self, n: int) -> Batch | None:
         """Up to ``n`` new canonical points, or None when none can be found.

@@ -29,8 +29,9 @@ the defaults only every ``RESTART_EVERY`` steps, otherwise warm-started
 alone: one new point barely moves the optimum, and the warm start is about
 three times cheaper than the fresh one."""
 FINAL_SHARE = 0.05
-"""Share of ``n_iter`` (at least one candidate) proposed last by maximising the
-predicted score: exploration has no later use then."""
+"""Share of the candidates the search is expected to end with (``n_iter``, or
+fewer under a time box: :attr:`Strategy.horizon`), at least one, proposed last
+by maximising the predicted score: exploration has no later use then."""
 PRIOR_MIN_DISTANCE = 0.2
 """A warm start's initial design skips an earlier candidate closer than this
 (Euclidean, in the cube) to a better one it already re-evaluates: an earlier
@@ -64,8 +65,8 @@ class BayesStrategy(Strategy):
         ``max(5, D + 1)``.
     acq_func : {"logei", "ei", "ucb", "pi"}
         Acquisition function of the steps before the last
-        ``ceil(FINAL_SHARE * n_iter)`` candidates, which maximise the
-        predicted score.
+        ``ceil(FINAL_SHARE * horizon)`` candidates, which maximise the
+        predicted score (``horizon``: :attr:`Strategy.horizon`).
     n_points : int
         Points per step after the initial design.
     ucb_beta : float
@@ -223,7 +224,7 @@ class BayesStrategy(Strategy):
             restart = (
                 n_told < 5 * (self.space.n_dims + 2) or self.step % RESTART_EVERY == 0
             )
-            final = n_told >= self.n_iter - math.ceil(FINAL_SHARE * self.n_iter)
+            final = n_told >= self.horizon - math.ceil(FINAL_SHARE * self.horizon)
             miscalibration = self.miscalibration
             smooth = q > 2 and (miscalibration or 0.0) >= MISCALIBRATION_GATE
             X, acq, mean, std, self.gp_params = _propose(

@@ -154,6 +154,11 @@ class Budgeted(Strategy):
         """The wrapped strategy's."""
         return self.strategy.batch_size()
 
+    def plan_for(self, horizon: int) -> None:
+        """Plan for ``horizon`` candidates, and so does the wrapped strategy."""
+        super().plan_for(horizon)
+        self.strategy.plan_for(horizon)
+
     def state(self) -> dict:
         """The wrapped strategy's state and, per rung, its fits and promotions."""
         history = self.history

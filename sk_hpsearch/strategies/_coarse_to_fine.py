@@ -55,6 +55,14 @@ class CoarseToFineStrategy(Strategy):
     regions : list of dict
         One dict per round that sampled: ``{"round", "n_candidates", "width",
         "params"}`` (see ``CoarseToFineSearchCV.regions_``).
+
+    Notes
+    -----
+    The rounds are planned for :attr:`~Strategy.horizon`. When it falls
+    below the plan's total (a time box that will end the search before
+    ``n_iter``), the rounds not started are planned anew for it and the
+    round in progress ends at its new size (not below what it has asked), so
+    that the search still zooms before the box ends it.
     """
 
     def __init__(
@@ -74,18 +82,16 @@ class CoarseToFineStrategy(Strategy):
         self.prior = prior
         self.zoom = zoom
         self.top_k = top_k
-        if design is not None:
-            self.sizes = [len(design)]
-        elif n_rounds == "auto":
-            self.sizes = auto_round_sizes(n_iter, max(map(len, space.subspaces)))
-        else:
-            self.sizes = round_sizes(n_iter, n_rounds)
+        self._n_rounds = n_rounds
+        self.sizes = [len(design)] if design is not None else self._plan(n_iter)
+        self._planned_for = n_iter  # the total the rounds are planned for
         self._design = design
         self.regions: list[dict] = []
         self._whole = self._region = Region.whole(space)
         self._round = 0  # rounds started
         self._best_before: int | None = None
         self._planned = np.empty((0, space.n_dims))
+        self._drawn = 0
 
     def batch_size(self) -> int:
         """The rest of the current round, or the whole next one."""
@@ -102,21 +108,57 @@ class CoarseToFineStrategy(Strategy):
             "planned_left": len(self._planned),
         }
 
+    def _plan(self, total: int) -> list[int]:
+        """Round sizes for ``total`` candidates."""
+        if self._n_rounds == "auto":
+            return auto_round_sizes(total, max(map(len, self.space.subspaces)))
+        return round_sizes(total, self._n_rounds)
+
+    def _next_size(self) -> int:
+        """A round past the plan: as the last, and with ``"auto"`` at most
+        ``max(MIN_ROUND_SIZE, d)`` (a plan of one round is its first, large one)."""
+        if self._n_rounds == "auto":
+            step = max(MIN_ROUND_SIZE, max(map(len, self.space.subspaces)))
+            return min(self.sizes[-1], step)
+        return self.sizes[-1]
+
+    def _replan(self) -> None:
+        """Plan the rounds for a horizon below the current plan's total."""
+        total = max(1, self.horizon)
+        sizes, r = self._plan(total), self._round
+        if r:  # the round in progress ends at its new size, or now
+            asked = self._drawn - len(self._planned)
+            size = max(asked, sizes[r - 1] if r - 1 < len(sizes) else asked)
+            self._planned = self._planned[: size - asked]
+            self._drawn = size
+            sizes = [*self.sizes[: r - 1], size, *sizes[r:]]
+        self.sizes, self._planned_for = sizes, total
+
     def _ask(self, n: int) -> Batch | None:
+        if self._design is None and self.horizon < self._planned_for:
+            self._replan()
         while not len(self._planned):
             if self._round >= len(self.sizes):
                 if self.history.n_remaining <= 0:
                     return None
-                self.sizes.append(self.sizes[-1])  # asked beyond the plan
+                self.sizes.append(self._next_size())  # asked beyond the plan
             self._start_round()
         X, self._planned = self._planned[:n], self._planned[n:]
+        self._count_asked()
         return Batch(X, {"round": [self._round] * len(X)})
+
+    def _count_asked(self) -> None:
+        """The record of the round in progress counts the candidates it asked
+        (all it drew once it is over; fewer when a time box or a stop cut it)."""
+        if self.regions and self.regions[-1]["round"] == self._round:
+            self.regions[-1]["n_candidates"] = self._drawn - len(self._planned)
 
     def cancel(self, batch: Batch) -> None:
         """Take back a batch; its points are asked again first."""
         super().cancel(batch)
         if batch.is_new and batch.columns["round"][0] == self._round:
             self._planned = np.vstack([batch.X, self._planned])
+            self._count_asked()
 
     def _start_round(self) -> None:
         """Draw the candidates of the next round in its box."""
@@ -149,6 +191,7 @@ class CoarseToFineStrategy(Strategy):
             )
         self._best_before = self.history.best_index()
         self._planned = X
+        self._drawn = len(X)  # what the round in progress drew
 
     def _warm_start(self, size: int) -> tuple[np.ndarray, Region]:
         """The best earlier candidates to re-evaluate, and the box around them."""
