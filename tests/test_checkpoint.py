@@ -455,3 +455,46 @@ def test_two_processes_on_one_file_do_not_corrupt_it(tmp_path, counter):
     resumed = make_search("GPBayesSearchCV", path).fit(X, y)
     assert resumed.n_resumed_ == len(reference.cv_results_["params"])
     assert_same_results(reference.cv_results_, resumed.cv_results_)
+
+
+def test_a_time_boxed_search_resumes_from_its_checkpoint(tmp_path, monkeypatch):
+    # With a checkpoint the box only stops the search: the resumed run, whose
+    # replayed fits take no time, retraces the journal and goes on.
+    from scipy import stats
+    from sklearn.base import BaseEstimator, ClassifierMixin
+
+    from sk_hpsearch import CoarseToFineSearchCV
+    from sk_hpsearch.loop import _loop
+
+    clock = [0.0]
+    monkeypatch.setattr(_loop.time, "monotonic", lambda: clock[0])
+
+    class Slow(ClassifierMixin, BaseEstimator):
+        def __init__(self, a=0.5):
+            self.a = a
+
+        def fit(self, X, y):
+            clock[0] += 0.5  # two folds: a second a candidate
+            self.classes_ = np.unique(y)
+            return self
+
+        def score(self, X, y):
+            return -abs(self.a - 0.3)
+
+    X, y = classification_data()
+    options = dict(n_iter=300, cv=2, random_state=0, max_time=20.0)
+
+    def boxed():
+        return CoarseToFineSearchCV(
+            Slow(),
+            {"a": stats.uniform(0, 1)},
+            checkpoint=tmp_path / "j.jsonl",
+            **options,
+        ).fit(X, y)
+
+    first = boxed()
+    assert first.stop_reason_ == "max_time" and len(first.cv_results_["params"]) >= 1
+    clock[0] = 0.0
+    again = boxed()
+    assert again.n_resumed_ == len(first.cv_results_["params"])
+    assert len(again.cv_results_["params"]) > len(first.cv_results_["params"])

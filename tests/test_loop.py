@@ -249,6 +249,31 @@ def test_a_coarse_round_cannot_overrun_the_time_box(monkeypatch, n_workers):
     assert sum(rounds) == len(strategy.history)  # the records count what ran
 
 
+@pytest.mark.parametrize(
+    ("n_iter", "n_rounds", "told", "horizon", "sizes"),
+    [
+        # auto, round 2 in progress (3 drawn, 1 asked): it may not grow past
+        # what it drew, and the horizon's 8 after round 1 are rounds of <= 4
+        (19, "auto", 11, 18, [10, 3, 3, 2]),
+        # 3 rounds of 30, 35 told (5 of round 2): the 15 the horizon leaves
+        # after round 1 are the last two rounds, so round 3 still runs
+        (90, 3, 35, 45, [30, 8, 7]),
+    ],
+)
+def test_a_re_plan_fits_the_horizon(n_iter, n_rounds, told, horizon, sizes):
+    strategy = _one_dim_c2f(n_iter, n_rounds=n_rounds)
+    while len(strategy.history) < told:
+        n = min(strategy.batch_size(), told - len(strategy.history))
+        batch = strategy.ask(n)
+        strategy.tell(batch, np.zeros(len(batch)))
+    strategy.plan_for(horizon)
+    while len(strategy.history) < horizon:
+        batch = strategy.ask(strategy.batch_size())
+        strategy.tell(batch, np.zeros(len(batch)))
+    rounds = [r["n_candidates"] for r in strategy.regions]
+    assert rounds == sizes and sum(rounds) == horizon
+
+
 def test_without_a_time_box_the_rounds_and_batches_are_the_planned_ones():
     strategy = _one_dim_c2f(60, n_rounds="auto")
     sizes = []

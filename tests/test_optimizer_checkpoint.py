@@ -162,3 +162,34 @@ def test_a_resumed_batch_search_keeps_its_miscalibration(tmp_path):
     assert run(resumed, 2) == reference[4:]
     last = json.loads(path.read_text().splitlines()[-1])["state"]
     assert last["miscalibration"] is not None
+
+
+@pytest.mark.parametrize("cls", ["BayesianOptimizer", "CoarseToFineOptimizer"])
+def test_a_time_boxed_maximize_resumes_and_plans_for_n_iter_after(
+    tmp_path, monkeypatch, cls
+):
+    from scipy import stats
+
+    import sk_hpsearch
+    from sk_hpsearch.loop import _loop
+
+    clock = [0.0]
+    monkeypatch.setattr(_loop.time, "monotonic", lambda: clock[0])
+
+    def f(x):
+        clock[0] += 1.0
+        return -abs(x - 0.3)
+
+    def optimizer(**kw):
+        return getattr(sk_hpsearch, cls)(
+            {"x": stats.uniform(0, 1)}, n_iter=300, random_state=0, max_time=30.0, **kw
+        )
+
+    first = optimizer(checkpoint=tmp_path / "j.jsonl").maximize(f)
+    assert first.stop_reason_ == "max_time"
+    clock[0] = 0.0
+    again = optimizer(checkpoint=tmp_path / "j.jsonl").maximize(f, n_iter=1)
+    assert again.n_resumed_ == len(first.results_["params"])
+    # Without a checkpoint the box plans the run's end, for that run only.
+    boxed = optimizer().maximize(f)
+    assert boxed._strategy.horizon == 300

@@ -65,7 +65,14 @@ class SearchLoop:
         this many candidates until the time per candidate is known (the
         first two batches), then at most as many as the time left holds (and
         at least ``n_workers``), so that a strategy's large batch (a
-        coarse-to-fine round) cannot overrun the box.
+        coarse-to-fine round) cannot overrun the box; a batch forecast to
+        end after the box is asked again with half its candidates, down to
+        one, before the search stops.
+    replayable : bool, default=False
+        The run keeps a journal that a resumed run must retrace batch by
+        batch. The time box then only stops the search: batch sizes and plans
+        that follow the time it observes could not be repeated by a resumed
+        run, whose replayed fits take no time.
 
     Attributes
     ----------
@@ -78,14 +85,15 @@ class SearchLoop:
 
     Notes
     -----
-    Under a time box the strategy's :attr:`~Strategy.horizon` is set before
-    each batch (:meth:`~Strategy.plan_for`) to the candidates the search is
-    predicted to end with: those told, plus as many as the time left holds
-    at the wall time per new candidate since the first batch (asking,
-    evaluating and any promotions included; the first batch pays for
-    starting the workers), at most ``n_iter`` in all. A strategy that plans
-    its end (the GP's closing exploitation, coarse-to-fine's rounds) thus
-    plans for the end the time box brings.
+    Under a time box (and without ``replayable``) the strategy's
+    :attr:`~Strategy.horizon` is set before each batch
+    (:meth:`~Strategy.plan_for`) to the candidates the search is predicted
+    to end with: those told, plus as many as the time left holds at the wall
+    time per new candidate since the first batch (asking, evaluating and any
+    promotions included; the first batch pays for starting the workers), at
+    most ``n_iter`` in all. A strategy that plans its end (the GP's closing
+    exploitation, coarse-to-fine's rounds) thus plans for the end the time
+    box brings. :meth:`run` sets it back to ``n_iter`` when it returns.
     """
 
     def __init__(
@@ -102,6 +110,7 @@ class SearchLoop:
         on_told: Callable[[Batch, np.ndarray], None] | None = None,
         predict_seconds: Callable[[Batch], float | None] | None = None,
         n_workers: int = 1,
+        replayable: bool = False,
     ):
         self.strategy = strategy
         self.evaluate = evaluate
@@ -114,6 +123,7 @@ class SearchLoop:
         self.on_told = on_told
         self.predict_seconds = predict_seconds
         self.n_workers = n_workers
+        self.replayable = replayable
         self._in_flight: Batch | None = None
         self.stop_reason: str | None = None
         self.elapsed = 0.0
@@ -151,6 +161,9 @@ class SearchLoop:
             )
         self.stop_reason = reason
         self.elapsed = time.monotonic() - self._start
+        # The box's horizon holds for this run only: later asks (an
+        # optimiser's next call) plan for ``n_iter`` again.
+        self.strategy.plan_for(self.strategy.n_iter)
         return reason
 
     def _search(self) -> str:
@@ -165,7 +178,7 @@ class SearchLoop:
             if self._over_time(self._last_ask):
                 return "max_time"
             n = min(strategy.batch_size(), remaining)
-            if self.max_time is not None:
+            if self._plans:
                 left = self._candidates_left(remaining)
                 strategy.plan_for(strategy.n_candidates + left)
                 n = min(n, max(self.n_workers, left if self._n_rated else 0))
@@ -174,9 +187,13 @@ class SearchLoop:
             self._last_ask = time.monotonic() - asked
             if batch is None:
                 return "exhausted"
-            if self._over_time(self._predicted_seconds(batch)):
+            while self._over_time(self._predicted_seconds(batch)):
                 strategy.cancel(batch)
-                return "max_time"
+                if not self._plans or len(batch) == 1:
+                    return "max_time"
+                batch = strategy.ask(len(batch) // 2)  # half may still fit
+                if batch is None:
+                    return "exhausted"
             if self._run_batch(batch):
                 return "callback"
 
@@ -230,6 +247,11 @@ class SearchLoop:
             observed = self._eval_seconds / self._eval_cost * _cost(batch)
         own = self.predict_seconds(batch) if self.predict_seconds else None
         return observed if own is None else max(observed, own)
+
+    @property
+    def _plans(self) -> bool:
+        """Whether the time box shapes the batches and the plan."""
+        return self.max_time is not None and not self.replayable
 
     def _candidates_left(self, remaining: int) -> int:
         """New candidates the time box is predicted to leave room for, at most

@@ -332,6 +332,7 @@ class BaseOptimizer(BaseEstimator, ABC):
             verbose=self.verbose,
             owner=type(self).__name__,
             on_told=on_told,
+            replayable=self._journal is not None,
         )
         self.stop_reason_ = loop.run()
         self.search_time_ = loop.elapsed

@@ -197,6 +197,7 @@ class BaseSpaceSearchCV(BaseSearchCV):
             predict_seconds=evaluator.predict_seconds,
             on_told=None if checkpoint is None else checkpoint.on_told,
             n_workers=effective_n_jobs(self.n_jobs),
+            replayable=checkpoint is not None,
         )
         with defer_all_fits_failed(self.error_score, owner=self):
             reason = loop.run()

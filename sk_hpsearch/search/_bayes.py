@@ -120,8 +120,10 @@ class GPBayesSearchCV(BaseSpaceSearchCV):
         "max_time"``). Batches hold at most as many candidates as the time
         left does (the first two: as many as there are workers). The
         closing candidates that maximise the predicted score are then the
-        last ones the box is predicted to hold. See the user guide's "A time
-        box".
+        last ones the box is predicted to hold, so the candidates depend on
+        the time each takes on this machine. With ``checkpoint`` the box
+        only stops the search (a resumed run retraces the journal). See the
+        user guide's "A time box".
     callbacks : callable or list of callables, default=None
         Called after every batch with a read-only
         :class:`~sk_hpsearch.SearchState` of the search so far; one that

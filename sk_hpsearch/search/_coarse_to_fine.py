@@ -114,7 +114,10 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
         "max_time"``). Batches hold at most as many candidates as the time
         left does (the first two: as many as there are workers), and the
         rounds are planned for the candidates the box is predicted to hold,
-        so the search zooms within it. See the user guide's "A time box".
+        so the search zooms within it; the candidates then depend on the
+        time each takes on this machine. With ``checkpoint`` the box only
+        stops the search (a resumed run retraces the journal). See the user
+        guide's "A time box".
     callbacks : callable or list of callables, default=None
         Called after every batch with a read-only
         :class:`~sk_hpsearch.SearchState` of the search so far; one that
@@ -215,7 +218,7 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
         Whether or not the scorers compute several metrics.
     regions_ : list of dict
         One dict per round: ``{"round", "n_candidates", "width", "params"}``
-        (``n_candidates``: those evaluated, fewer than planned in a round
+        (``n_candidates``: those it proposed, fewer than planned in a round
         that a stop or the time box cut short) where ``params`` maps each
         parameter to the ``(low, high)`` range the round sampled, in the
         user's units, or a categorical parameter to the
@@ -348,7 +351,8 @@ class CoarseToFineSearchCV(BaseSpaceSearchCV):
         )
 
     def _store_strategy(self, strategy):
-        self.regions_ = _unwrapped(strategy).regions
+        # A round whose first batch the time box declined proposed nothing.
+        self.regions_ = [r for r in _unwrapped(strategy).regions if r["n_candidates"]]
 
 
 def _rounds(n_rounds, resource):

@@ -114,25 +114,39 @@ class CoarseToFineStrategy(Strategy):
             return auto_round_sizes(total, max(map(len, self.space.subspaces)))
         return round_sizes(total, self._n_rounds)
 
-    def _next_size(self) -> int:
-        """A round past the plan: as the last, and with ``"auto"`` at most
-        ``max(MIN_ROUND_SIZE, d)`` (a plan of one round is its first, large one)."""
-        if self._n_rounds == "auto":
-            step = max(MIN_ROUND_SIZE, max(map(len, self.space.subspaces)))
-            return min(self.sizes[-1], step)
-        return self.sizes[-1]
-
     def _replan(self) -> None:
-        """Plan the rounds for a horizon below the current plan's total."""
-        total = max(1, self.horizon)
-        sizes, r = self._plan(total), self._round
-        if r:  # the round in progress ends at its new size, or now
-            asked = self._drawn - len(self._planned)
-            size = max(asked, sizes[r - 1] if r - 1 < len(sizes) else asked)
-            self._planned = self._planned[: size - asked]
-            self._drawn = size
-            sizes = [*self.sizes[: r - 1], size, *sizes[r:]]
-        self.sizes, self._planned_for = sizes, total
+        """Plan the rounds for a horizon below the current plan's total.
+
+        The rounds over keep their sizes. The round in progress ends at the
+        size the plan of the candidates left after them gives it, never
+        below what it proposed nor above what it drew; the rest is planned
+        as ``n_rounds`` plans it (``"auto"``: rounds of at most
+        ``max(MIN_ROUND_SIZE, d)``).
+        """
+        total, r = max(1, self.horizon), self._round
+        self._planned_for = total
+        if r == 0:
+            self.sizes = self._plan(total)
+            return
+        rest = max(1, total - sum(self.sizes[: r - 1]))
+        step = max(MIN_ROUND_SIZE, max(map(len, self.space.subspaces)))
+        if self._n_rounds == "auto":
+            first = (self._plan(total) if r == 1 else _by_step(rest, step))[0]
+        else:
+            n_left = max(1, self._n_rounds - r + 1)
+            first = round_sizes(rest, n_left)[0]
+        asked = self._drawn - len(self._planned)
+        size = min(self._drawn, max(asked, first))
+        self._planned = self._planned[: size - asked]
+        self._drawn = size
+        later = []
+        if rest > size:
+            later = (
+                _by_step(rest - size, step)
+                if self._n_rounds == "auto"
+                else round_sizes(rest - size, max(1, n_left - 1))
+            )
+        self.sizes = [*self.sizes[: r - 1], size, *later]
 
     def _ask(self, n: int) -> Batch | None:
         if self._design is None and self.horizon < self._planned_for:
@@ -141,15 +155,16 @@ class CoarseToFineStrategy(Strategy):
             if self._round >= len(self.sizes):
                 if self.history.n_remaining <= 0:
                     return None
-                self.sizes.append(self._next_size())  # asked beyond the plan
+                self.sizes.append(self.sizes[-1])  # asked beyond the plan
             self._start_round()
         X, self._planned = self._planned[:n], self._planned[n:]
         self._count_asked()
         return Batch(X, {"round": [self._round] * len(X)})
 
     def _count_asked(self) -> None:
-        """The record of the round in progress counts the candidates it asked
-        (all it drew once it is over; fewer when a time box or a stop cut it)."""
+        """The record of the round in progress counts the candidates it
+        proposed (all it drew once it is over; fewer when a time box or a stop
+        cut it)."""
         if self.regions and self.regions[-1]["round"] == self._round:
             self.regions[-1]["n_candidates"] = self._drawn - len(self._planned)
 
@@ -240,6 +255,11 @@ def round_sizes(total: int, n_rounds: int) -> list[int]:
     return [base + (i < extra) for i in range(n)]
 
 
+def _by_step(total: int, step: int) -> list[int]:
+    """``total`` split evenly over as few rounds as keep each to ``step``."""
+    return round_sizes(total, -(-total // step))
+
+
 def auto_round_sizes(total: int, n_dims: int) -> list[int]:
     """Rounds for ``n_rounds="auto"``: a coarse third, then small fine rounds.
 
@@ -276,5 +296,4 @@ def auto_round_sizes(total: int, n_dims: int) -> list[int]:
     rest = total - first
     if rest <= 0:
         return [first]
-    step = max(MIN_ROUND_SIZE, n_dims)
-    return [first, *round_sizes(rest, -(-rest // step))]
+    return [first, *_by_step(rest, max(MIN_ROUND_SIZE, n_dims))]
