@@ -274,6 +274,32 @@ def test_a_re_plan_fits_the_horizon(n_iter, n_rounds, told, horizon, sizes):
     assert rounds == sizes and sum(rounds) == horizon
 
 
+def test_a_batch_forecast_to_overrun_is_asked_again_with_half_its_candidates(
+    monkeypatch,
+):
+    # One second a candidate, but the evaluation forecasts two: a batch of
+    # what the rate says the box holds is halved until its forecast fits.
+    clock = _FakeClock()
+    monkeypatch.setattr(_loop.time, "monotonic", clock)
+    strategy = _one_dim_c2f(300, n_rounds=1)
+    sizes = []
+
+    def evaluate(batch):
+        sizes.append(len(batch))
+        clock.now += len(batch)
+        return np.zeros(len(batch))
+
+    loop = SearchLoop(
+        strategy,
+        evaluate,
+        n_iter=300,
+        max_time=10.0,
+        predict_seconds=lambda batch: 2.0 * len(batch),
+    )
+    assert loop.run() == "max_time"
+    assert sizes == [1, 1, 4, 2, 1] and loop.elapsed == 9
+
+
 def test_without_a_time_box_the_rounds_and_batches_are_the_planned_ones():
     strategy = _one_dim_c2f(60, n_rounds="auto")
     sizes = []
