@@ -300,6 +300,56 @@ def test_a_batch_forecast_to_overrun_is_asked_again_with_half_its_candidates(
     assert sizes == [1, 1, 4, 2, 1] and loop.elapsed == 9
 
 
+def test_a_promotion_forecast_to_overrun_ends_the_search(monkeypatch):
+    # A promotion is asked whatever the size asked for: halving cannot shrink
+    # it, so the search stops (it used to ask for it again without end).
+    from sk_hpsearch.strategies._budget import Budgeted, BudgetedHistory
+
+    clock = _FakeClock()
+    monkeypatch.setattr(_loop.time, "monotonic", clock)
+    space = SearchSpace({"a": stats.uniform(0, 1)})
+    inner = CoarseToFineStrategy(
+        space,
+        BudgetedHistory(space, 3),
+        np.random.RandomState(0),
+        60,
+        n_rounds=1,
+        zoom=0.5,
+        top_k=3,
+    )
+    strategy = Budgeted(inner, ladder=[1, 3, 9], reduction_factor=3)
+    asks = []
+    ask = strategy.ask
+
+    def counted_ask(n):
+        asks.append(n)
+        assert len(asks) < 200, "the loop asks without end"
+        return ask(n)
+
+    monkeypatch.setattr(strategy, "ask", counted_ask)
+
+    def evaluate(batch):
+        clock.now += len(batch) * batch.resource
+        return np.array([p["a"] for p in space.decode(batch.X)])
+
+    loop = SearchLoop(strategy, evaluate, n_iter=60, max_time=40.0)
+    assert loop.run() == "max_time" and clock.now <= 40.0
+
+
+@pytest.mark.parametrize("name", ["CoarseToFineOptimizer", "BayesianOptimizer"])
+def test_a_box_that_never_binds_leaves_an_optimisers_candidates_alone(name):
+    cls = getattr(sk_hpsearch, name)
+    candidates = []
+    for max_time in (None, 1e6):
+        opt = cls(
+            {"x": stats.uniform(0, 1)}, n_iter=40, random_state=0, max_time=max_time
+        )
+        for _ in range(4):  # in four calls: the box sees 10 at a time
+            opt.maximize(lambda x: -abs(x - 0.3), n_iter=10)
+        candidates.append([p["x"] for p in opt.results_["params"]])
+    assert candidates[0] == candidates[1]
+
+
 def test_without_a_time_box_the_rounds_and_batches_are_the_planned_ones():
     strategy = _one_dim_c2f(60, n_rounds="auto")
     sizes = []

@@ -91,9 +91,10 @@ class SearchLoop:
     to end with: those told, plus as many as the time left holds at the wall
     time per new candidate since the first batch (asking, evaluating and any
     promotions included; the first batch pays for starting the workers), at
-    most ``n_iter`` in all. A strategy that plans its end (the GP's closing
-    exploitation, coarse-to-fine's rounds) thus plans for the end the time
-    box brings. :meth:`run` sets it back to ``n_iter`` when it returns.
+    most ``n_iter`` in all (the strategy's own ``n_iter`` while the box
+    would not end the search earlier). A strategy that plans its end (the
+    GP's closing exploitation, coarse-to-fine's rounds) thus plans for the
+    end the time box brings. :meth:`run` sets it back to ``n_iter`` when it returns.
     """
 
     def __init__(
@@ -159,11 +160,12 @@ class SearchLoop:
                 UserWarning,
                 stacklevel=3,
             )
+        finally:
+            # The box's horizon holds for this run only: later asks (an
+            # optimiser's next call) plan for ``n_iter`` again.
+            self.strategy.plan_for(self.strategy.n_iter)
         self.stop_reason = reason
         self.elapsed = time.monotonic() - self._start
-        # The box's horizon holds for this run only: later asks (an
-        # optimiser's next call) plan for ``n_iter`` again.
-        self.strategy.plan_for(self.strategy.n_iter)
         return reason
 
     def _search(self) -> str:
@@ -180,20 +182,30 @@ class SearchLoop:
             n = min(strategy.batch_size(), remaining)
             if self._plans:
                 left = self._candidates_left(remaining)
-                strategy.plan_for(strategy.n_candidates + left)
+                # Only a box that ends the search early moves its horizon.
+                limited = left < remaining
+                strategy.plan_for(
+                    strategy.n_candidates + left if limited else strategy.n_iter
+                )
                 n = min(n, max(self.n_workers, left if self._n_rated else 0))
             asked = time.monotonic()
-            batch = strategy.ask(n)
+            batch = self._in_flight = strategy.ask(n)
             self._last_ask = time.monotonic() - asked
             if batch is None:
                 return "exhausted"
             while self._over_time(self._predicted_seconds(batch)):
                 strategy.cancel(batch)
-                if not self._plans or len(batch) == 1:
+                self._in_flight = None
+                if not self._plans or len(batch) == 1 or not batch.is_new:
                     return "max_time"
-                batch = strategy.ask(len(batch) // 2)  # half may still fit
-                if batch is None:
+                smaller = self._in_flight = strategy.ask(len(batch) // 2)
+                if smaller is None:
                     return "exhausted"
+                if len(smaller) >= len(batch):  # not new points: nothing to halve
+                    strategy.cancel(smaller)
+                    self._in_flight = None
+                    return "max_time"
+                batch = smaller
             if self._run_batch(batch):
                 return "callback"
 

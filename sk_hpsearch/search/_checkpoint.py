@@ -54,8 +54,8 @@ IGNORED_ARGUMENTS = {
 }
 """Search arguments that do not change the candidates or their scores, or
 whose change the replay itself checks (``n_iter``: a longer or shorter run
-of the same search replays while the candidates agree; ``max_time``: the
-batches and plans a time box shapes follow the time left in each run)."""
+of the same search replays while the candidates agree; ``max_time``: with a
+checkpoint the time box only stops the search)."""
 
 _FIT_KEYS = (
     "test_scores",
