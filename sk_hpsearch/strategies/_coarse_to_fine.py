@@ -83,6 +83,7 @@ class CoarseToFineStrategy(Strategy):
         self.zoom = zoom
         self.top_k = top_k
         self._n_rounds = n_rounds
+        self._n_dims = max(map(len, space.subspaces))  # of the largest dict
         self.sizes = [len(design)] if design is not None else self._plan(n_iter)
         self._planned_for = n_iter  # the total the rounds are planned for
         self._design = design
@@ -111,8 +112,19 @@ class CoarseToFineStrategy(Strategy):
     def _plan(self, total: int) -> list[int]:
         """Round sizes for ``total`` candidates."""
         if self._n_rounds == "auto":
-            return auto_round_sizes(total, max(map(len, self.space.subspaces)))
+            return auto_round_sizes(total, self._n_dims)
         return round_sizes(total, self._n_rounds)
+
+    def _plan_from(self, r: int, rest: int) -> list[int]:
+        """Sizes of round ``r`` (from 1) and the later ones for ``rest``
+        candidates: ``"auto"``'s whole plan from round 1, its rounds of at
+        most ``max(MIN_ROUND_SIZE, d)`` after it; ``n_rounds``' remaining
+        rounds."""
+        if self._n_rounds == "auto":
+            if r == 1:
+                return self._plan(rest)
+            return _by_step(rest, max(MIN_ROUND_SIZE, self._n_dims))
+        return round_sizes(rest, max(1, self._n_rounds - r + 1))
 
     def _replan(self) -> None:
         """Plan the rounds for a horizon below the current plan's total.
@@ -129,23 +141,11 @@ class CoarseToFineStrategy(Strategy):
             self.sizes = self._plan(total)
             return
         rest = max(1, total - sum(self.sizes[: r - 1]))
-        step = max(MIN_ROUND_SIZE, max(map(len, self.space.subspaces)))
-        if self._n_rounds == "auto":
-            first = (self._plan(total) if r == 1 else _by_step(rest, step))[0]
-        else:
-            n_left = max(1, self._n_rounds - r + 1)
-            first = round_sizes(rest, n_left)[0]
         asked = self._drawn - len(self._planned)
-        size = min(self._drawn, max(asked, first))
+        size = min(self._drawn, max(asked, self._plan_from(r, rest)[0]))
         self._planned = self._planned[: size - asked]
         self._drawn = size
-        later = []
-        if rest > size:
-            later = (
-                _by_step(rest - size, step)
-                if self._n_rounds == "auto"
-                else round_sizes(rest - size, max(1, n_left - 1))
-            )
+        later = self._plan_from(r + 1, rest - size) if rest > size else []
         self.sizes = [*self.sizes[: r - 1], size, *later]
 
     def _ask(self, n: int) -> Batch | None:
