@@ -160,6 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
     add("--suite-budgets", default="16,32,64", help="comma list of n_iter")
     add("--suite-seeds", type=int, default=5)
     add("--out", type=Path, default=Path("benchmarks/results"))
+    add(
+        "--processes",
+        type=int,
+        default=1,
+        help="searches run at once, one per worker process (their times then "
+        "share the cores: keep 1 where times are compared)",
+    )
     add("--quick", action="store_true", help="a smoke run of a few seconds")
     add("--report-only", action="store_true", help="only rebuild the report")
     add(
@@ -309,6 +316,9 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"unknown methods or problems: {unknown}", file=sys.stderr)
         return 2
+    if args.processes < 1:
+        print(f"--processes must be at least 1, got {args.processes}", file=sys.stderr)
+        return 2
     skipped = {m: missing_requirement(METHODS[m]) for m in requested}
     skipped = {m: why for m, why in skipped.items() if why is not None}
     for method, why in skipped.items():
@@ -330,7 +340,12 @@ def main(argv: list[str] | None = None) -> int:
             k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()
         }
         env_path.write_text(json.dumps(environment, indent=2) + "\n")
-        run_all(plan(args, methods), out, redo_stale=args.redo_stale)
+        run_all(
+            plan(args, methods),
+            out,
+            redo_stale=args.redo_stale,
+            processes=args.processes,
+        )
     write_report(out)
     print(f"wrote {out / 'report.md'}", file=sys.stderr)
     return 0

@@ -5,7 +5,9 @@ Each run builds a fresh estimator and search, fits it under
 intra-op threads too when torch is loaded) with warnings silenced, and appends
 one JSON line to the results file as soon as it finishes, so a long run can be
 interrupted and resumed: runs whose key ``(problem, method, seed, n_iter,
-n_jobs)`` already has an error-free record are not run again.
+n_jobs)`` already has an error-free record are not run again. Runs may go to
+several worker processes at once (``run_all(processes=...)``); each record is
+still appended as soon as its run finishes.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import time
 import traceback
 import warnings
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +35,7 @@ from benchmarks.measures import (
     resources_used,
 )
 from benchmarks.methods import METHODS, Method
-from benchmarks.problems import PROBLEMS, Problem
+from benchmarks.problems import PROBLEMS, Problem, load_plugins
 
 __all__ = ["RunSpec", "load_records", "run_all", "run_one"]
 
@@ -270,8 +273,9 @@ def run_all(
     *,
     redo_stale: bool = False,
     log: Any = sys.stderr,
+    processes: int = 1,
 ) -> list[dict[str, Any]]:
-    """Run ``specs`` one after another, appending records to the results file.
+    """Run ``specs``, appending each record to the results file as it finishes.
 
     Parameters
     ----------
@@ -286,12 +290,20 @@ def run_all(
         last record of each run).
     log : file-like, default=sys.stderr
         Where one progress line per run is printed.
+    processes : int, default=1
+        Runs at once, each in a worker process of its own (which imports the
+        problem plugins first). Above 1 the records are appended in the
+        order the runs finish, and the runs share the machine's cores, so
+        their wall times (and overheads) are those of a loaded machine; the
+        scores do not depend on it.
 
     Returns
     -------
     list of dict
-        The records produced by this call.
+        The records produced by this call, in the order they were appended.
     """
+    if processes < 1:
+        raise ValueError(f"processes must be at least 1, got {processes!r}")
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / RESULTS_FILE
     current = _sk_hpsearch_digest() if redo_stale else None
@@ -301,25 +313,45 @@ def run_all(
         if r["error"] is None
         and not (redo_stale and r["ours"] and r.get("sk_hpsearch_sha256") != current)
     }
-    produced = []
+    todo = []
     for spec in specs:
-        if spec.key in done:
-            continue
-        record = run_one(spec)
+        if spec.key not in done:
+            todo.append(spec)
+            done.add(spec.key)
+    produced: list[dict[str, Any]] = []
+
+    def append(spec: RunSpec, record: dict[str, Any]) -> None:
         with path.open("a") as fh:
             fh.write(json.dumps(record) + "\n")
         produced.append(record)
-        done.add(spec.key)
-        status = record["error"] or (
-            f"final={record['final']:.4g} wall={record['wall_time']:.2f}s "
-            f"overhead={record['overhead']:.2f}s n_evals={record['n_evals']}"
-            if record["final"] is not None
-            else "no finite value"
-        )
-        print(
-            f"[{spec.stage}] {spec.problem} {spec.method} seed={spec.seed} "
-            f"n_iter={spec.n_iter} n_jobs={spec.n_jobs}: {status}",
-            file=log,
-            flush=True,
-        )
+        _log_run(spec, record, log)
+
+    if processes == 1:
+        for spec in todo:
+            append(spec, run_one(spec))
+        return produced
+    with ProcessPoolExecutor(processes, initializer=load_plugins) as pool:
+        futures = {pool.submit(run_one, spec): spec for spec in todo}
+        try:
+            for future in as_completed(futures):
+                append(futures[future], future.result())
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     return produced
+
+
+def _log_run(spec: RunSpec, record: dict[str, Any], log: Any) -> None:
+    """Print one progress line for a finished run."""
+    status = record["error"] or (
+        f"final={record['final']:.4g} wall={record['wall_time']:.2f}s "
+        f"overhead={record['overhead']:.2f}s n_evals={record['n_evals']}"
+        if record["final"] is not None
+        else "no finite value"
+    )
+    print(
+        f"[{spec.stage}] {spec.problem} {spec.method} seed={spec.seed} "
+        f"n_iter={spec.n_iter} n_jobs={spec.n_jobs}: {status}",
+        file=log,
+        flush=True,
+    )

@@ -8,6 +8,7 @@ not installed are skipped. No timing is asserted.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -320,3 +321,32 @@ def test_source_digest_covers_subpackages(tmp_path: Path, monkeypatch) -> None:
     module.write_text("SHARE = 0.2\n")
     assert source_digest("digest_pkg") != before
     assert len(before) == 12
+
+
+def test_run_all_in_worker_processes_matches_one_process(tmp_path: Path) -> None:
+    from benchmarks.runner import RunSpec, load_records, run_all
+
+    specs = [
+        RunSpec("main", "branin", m, s, 6) for s in (0, 1) for m in ("random", "gp")
+    ]
+    serial = run_all(specs, tmp_path / "serial", log=io.StringIO())
+    pooled = run_all(specs, tmp_path / "pooled", log=io.StringIO(), processes=2)
+
+    def values(records):
+        return {(r["method"], r["seed"]): r["values"] for r in records}
+
+    assert len(pooled) == len(specs)
+    assert values(pooled) == values(serial)
+    assert values(load_records(tmp_path / "pooled" / "results.jsonl")) == values(serial)
+    # recorded runs are not run again, however many processes
+    assert run_all(specs, tmp_path / "pooled", processes=2) == []
+
+
+def test_processes_must_be_positive(tmp_path: Path) -> None:
+    from benchmarks.cli import main
+    from benchmarks.runner import RunSpec, run_all
+
+    with pytest.raises(ValueError, match="processes must be at least 1, got 0"):
+        run_all([RunSpec("main", "branin", "random", 0, 3)], tmp_path, processes=0)
+    assert main(["--processes", "0", "--out", str(tmp_path / "cli")]) == 2
+    assert not (tmp_path / "cli").exists()
