@@ -77,6 +77,39 @@ def test_the_initial_design_asked_one_at_a_time_is_the_same():
     assert [opt.ask()[0] for _ in range(5)] == whole
 
 
+def test_a_first_ask_larger_than_the_design_is_filled_up_to_n():
+    opt = BayesianOptimizer(SPACE, n_iter=30, random_state=0, n_initial_points=5)
+    first = opt.ask(8)  # 5 design points, then 3 more of the Sobol sequence
+    assert len(first) == 8
+    assert len({tuple(sorted(p.items())) for p in first}) == 8
+    whole = BayesianOptimizer(SPACE, n_iter=30, random_state=0, n_initial_points=5)
+    assert whole.ask(5) == first[:5]
+    opt.tell(first, np.arange(8.0))
+    assert opt.results_["initial"].all() and (opt.results_["step"] == 0).all()
+    assert len(opt.ask(8)) == 8 and not opt.results_["initial"][8:].any()
+
+
+def test_a_later_batch_of_the_design_keeps_its_size():
+    # Only the first batch is filled: the rest of a design asked in parts
+    # comes as it is, then the model's batches.
+    opt = BayesianOptimizer(SPACE, n_iter=30, random_state=0, n_initial_points=5)
+    first = opt.ask(3)
+    assert len(opt.ask(4)) == 2
+    again = BayesianOptimizer(SPACE, n_iter=30, random_state=0, n_initial_points=5)
+    told = again.ask(3)
+    again.tell(told, [1.0, 2.0, 3.0])
+    assert told == first and len(again.ask(4)) == 2
+
+
+def test_a_cancelled_filled_design_batch_is_asked_again_first():
+    opt = BayesianOptimizer(SPACE, n_iter=30, random_state=0, n_initial_points=5)
+    strategy = opt._started()
+    batch = strategy.ask(8)
+    assert len(batch.X) == 8
+    strategy.cancel(batch)
+    np.testing.assert_array_equal(strategy.ask(8).X, batch.X)
+
+
 def test_ask_gives_native_types_and_never_repeats_a_pending_candidate():
     space = {
         "lr": LogUniform(1e-4, 1e-1),

@@ -142,7 +142,8 @@ def test_a_resumed_batch_search_keeps_its_miscalibration(tmp_path):
     def run(opt, n_batches):
         batches = []
         for _ in range(n_batches):
-            batch = opt.ask(8)
+            # the initial design's 4 points alone, then batches of 8
+            batch = opt.ask(8 if len(opt.results_.get("params", [])) else 4)
             opt.tell(batch, [rugged(**p) for p in batch])
             batches.append(batch)
         return batches

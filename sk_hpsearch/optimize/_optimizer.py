@@ -220,8 +220,11 @@ class BaseOptimizer(BaseEstimator, ABC):
         -------
         list of dict
             Parameter dicts in native Python types (``int``, ``float``,
-            ``str``, ...); fewer than ``n`` (possibly none) when the space
-            has run out of new candidates.
+            ``str``, ...). Fewer than ``n`` (possibly none) when the space
+            has run out of new candidates, and, for coarse-to-fine, when the
+            round has fewer left (the next round's box needs this one's
+            scores). The GP's first batch is filled up to ``n`` with
+            further design points when its initial design is smaller.
         """
         _check_integer("n", n, 1)
         strategy = self._started()
@@ -437,7 +440,9 @@ class BayesianOptimizer(BaseOptimizer):
     random_state : int, RandomState instance or None, default=None
         Seeds the initial design and the acquisition optimiser.
     n_initial_points : int or "auto", default="auto"
-        As in :class:`~sk_hpsearch.GPBayesSearchCV`.
+        As in :class:`~sk_hpsearch.GPBayesSearchCV`. A first :meth:`ask` for
+        more candidates than the design has gets further design points, so
+        that every worker starts.
     acq_func : {"logei", "ei", "ucb", "pi"}, default="logei"
         As in :class:`~sk_hpsearch.GPBayesSearchCV`.
     n_points : int, default=1
