@@ -340,9 +340,10 @@ def test_propose_batch_starts_with_the_sequential_choice():
     assert values[0] == single_value[0]
 
 
+@pytest.mark.parametrize("believe", [False, True])
 @pytest.mark.parametrize(("n_points", "n_explore"), [(8, 3), (5, 1), (3, 0)])
 def test_explore_model_takes_the_last_half_of_the_fantasy_picks(
-    monkeypatch, n_points, n_explore
+    monkeypatch, n_points, n_explore, believe
 ):
     import sk_hpsearch.bo._acquisition as acquisition
 
@@ -354,16 +355,25 @@ def test_explore_model_takes_the_last_half_of_the_fantasy_picks(
     bases = []
 
     class Recording(acquisition.FantasyAcquisition):
-        def __init__(self, base, *args):
-            bases.append(base)
-            super().__init__(base, *args)
+        def __init__(self, base, *args, believe=False):
+            bases.append((base, believe))
+            super().__init__(base, *args, believe=believe)
 
     monkeypatch.setattr(acquisition, "FantasyAcquisition", Recording)
     X_batch, values = propose_batch(
-        acq, n_points, exclude=gp.X, rng=np.random.RandomState(0), explore=explore
+        acq,
+        n_points,
+        exclude=gp.X,
+        rng=np.random.RandomState(0),
+        explore=explore,
+        believe=believe,
     )
     n_fantasy = n_points - 2
-    assert bases == [acq] * (n_fantasy - n_explore) + [explore] * n_explore
+    # The explore model's picks average draws, believer or not.
+    assert (
+        bases
+        == [(acq, believe)] * (n_fantasy - n_explore) + [(explore, False)] * n_explore
+    )
     assert X_batch.shape == (n_points, 4) and np.isfinite(values).all()
     for i, x in enumerate(X_batch):
         assert not _is_row_of(x, gp.X)
@@ -425,6 +435,36 @@ def test_fantasies_average_the_acquisitions_of_the_conditioned_gps(name):
     np.testing.assert_allclose(
         got_grads, np.einsum("sm,smd->md", weights, grads), rtol=1e-8, atol=1e-10
     )
+
+
+@pytest.mark.parametrize("name", ACQUISITION_NAMES)
+def test_a_believer_fantasy_keeps_the_mean_and_shrinks_the_variance(name):
+    # The Kriging believer: conditioned on its own mean at the pending
+    # points, the GP predicts the same mean everywhere, is sure at the
+    # pending points, and the incumbent is the better of the best score and
+    # the believed values.
+    gp = _fitted_mixed_gp()
+    acq = make_acquisition(gp, name, best=float(gp.z.max()), beta=3.0)
+    rng = np.random.default_rng(3)
+    pending = _mixed_snap(rng.random((3, 4)))
+    pending[:, 3] = FIXED_VALUE
+    believer = FantasyAcquisition(acq, pending, 16, rng, believe=True)
+    Xq = _mixed_snap(rng.random((6, 4)))
+    Xq[:, 3] = FIXED_VALUE
+    mean, var = gp.posterior(Xq)
+    believed_mean, believed_var = believer.gp.posterior(Xq)
+    np.testing.assert_allclose(believed_mean[:, 0], mean, rtol=1e-7, atol=1e-9)
+    assert (believed_var <= var + 1e-12).all()
+    assert (
+        believer.gp.posterior(pending)[1].max() < 0.05 * gp.posterior(pending)[1].min()
+    )
+    pending_mean = gp.posterior(pending)[0]
+    expected_best = max(acq.best, pending_mean.max()) if name != "ucb" else acq.best
+    np.testing.assert_allclose(believer.bests, [expected_best])
+    one = make_acquisition(
+        gp.condition_on(pending, pending_mean), name, expected_best, beta=3.0
+    )
+    np.testing.assert_allclose(believer.values(Xq), one.values(Xq), rtol=1e-9)
 
 
 def test_fantasy_acquisition_has_no_with_terms():

@@ -264,6 +264,36 @@ def test_a_miscalibrated_model_takes_half_the_fantasies_from_the_smooth_prior(
     assert priors.count("smooth") == int(smooth)
 
 
+@pytest.mark.parametrize("surprised", [False, True])
+def test_fantasies_believe_the_mean_from_half_the_horizon_while_calibrated(
+    monkeypatch, surprised
+):
+    # Believer fantasies from BELIEVE_FROM * horizon on, never while the
+    # model is miscalibrated (the smooth model's picks then explore).
+    import sk_hpsearch.strategies._bayes as bayes
+
+    calls = []
+    propose = bayes._propose
+
+    def spy(space, history, *args, **kwargs):
+        calls.append((len(history), kwargs["believe"], kwargs["smooth"]))
+        return propose(space, history, *args, **kwargs)
+
+    monkeypatch.setattr(bayes, "_propose", spy)
+    n_iter = 60
+    strategy = _strategy(4, n_iter=n_iter)
+    _told(strategy, lambda b: -((b.X - 0.3) ** 2).sum(axis=1))
+    while len(strategy.history) < n_iter - 4:
+        batch = strategy.ask(4)
+        mean = np.asarray(batch.columns["predicted_mean"], dtype=float)
+        std = np.asarray(batch.columns["predicted_std"], dtype=float)
+        strategy.tell(batch, mean + (10.0 if surprised else 0.1) * std)
+    assert {told for told, _, _ in calls} >= {25, 29, 33}
+    for told, believe, smooth in calls:
+        assert believe == (told >= bayes.BELIEVE_FROM * n_iter and not smooth)
+    assert any(believe for _, believe, _ in calls) is not surprised
+
+
 def test_a_time_boxed_search_ends_with_the_closing_exploitation(monkeypatch):
     # One second a candidate, a box of 24 s and n_iter=200: the search ends
     # after 24 candidates, and the last ceil(24 / 20) = 2 maximise the

@@ -379,12 +379,20 @@ class FantasyAcquisition(AcquisitionFunction):
     n_fantasies : int
         Number of joint draws.
     rng : numpy.random.Generator
+    believe : bool, default=False
+        Condition on the posterior mean at ``pending`` instead (one fantasy,
+        ``n_fantasies`` and ``rng`` unused): the Kriging believer of
+        Ginsbourger et al. (2010). The mean stays where it was and the
+        variance shrinks near the pending points, so the next pick goes
+        where the model is still unsure near the same optimum, as the
+        sequential search's next pick would; draws that score well raise
+        the incumbent instead and send the picks elsewhere.
 
     Attributes
     ----------
     gp : GaussianProcess
         The GP conditioned on the fantasies, with ``n_fantasies`` target
-        columns.
+        columns (one with ``believe``).
     bests : ndarray of shape (n_fantasies,)
         Each fantasy's incumbent.
     """
@@ -395,9 +403,14 @@ class FantasyAcquisition(AcquisitionFunction):
         pending: np.ndarray,
         n_fantasies: int,
         rng: np.random.Generator,
+        *,
+        believe: bool = False,
     ) -> None:
-        draws = base.gp.sample_posterior(pending, n_fantasies, rng)  # (k, S)
-        self.bests = np.full(n_fantasies, base.best)
+        if believe:
+            draws = base.gp.posterior(pending)[0][:, None]  # (k, 1)
+        else:
+            draws = base.gp.sample_posterior(pending, n_fantasies, rng)  # (k, S)
+        self.bests = np.full(draws.shape[1], base.best)
         if base.name in _IMPROVEMENT:  # the pending points may beat it
             self.bests = np.maximum(self.bests, draws.max(axis=0))
         super().__init__(
@@ -655,6 +668,7 @@ def propose_batch(
     n_sweep: int = 1024,
     n_restarts: int = 8,
     explore: AcquisitionFunction | None = None,
+    believe: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Propose a batch of distinct points: greedy fantasy picks, then the mean.
 
@@ -666,7 +680,10 @@ def propose_batch(
        q-expected improvement, as in BoTorch and Optuna's ``GPSampler``.
        With ``explore``, the last ``(n_points - 2) // 2`` of them average
        ``explore`` instead (the acquisition of another model of the same
-       points), over draws of that model.
+       points), over draws of that model. With ``believe``, the picks of
+       ``acq`` condition on the posterior mean at the earlier picks instead
+       of averaging over draws (the Kriging believer,
+       :class:`FantasyAcquisition`).
     3. The maximiser of the posterior mean: the model's best guess.
     4. If the candidates run out (small discrete spaces), more acquisition
        maximisers, each excluding the earlier picks.
@@ -691,6 +708,10 @@ def propose_batch(
     explore : AcquisitionFunction, optional
         From :func:`make_acquisition` with the same domain, of a second
         model (``fit_gp(prior="smooth")``), for half of the fantasy picks.
+    believe : bool, default=False
+        Whether the fantasy picks of ``acq`` believe the posterior mean at
+        the earlier picks (one fantasy) rather than average over
+        ``N_FANTASIES`` draws; ``explore``'s picks always average draws.
 
     Returns
     -------
@@ -710,7 +731,9 @@ def propose_batch(
     explore_from = n_points - 1 - (n_points - 2) // 2  # picks before explore's
     while len(picks) < n_points - 1:
         base = acq if explore is None or len(picks) < explore_from else explore
-        fantasy = FantasyAcquisition(base, picks, N_FANTASIES, generator)
+        fantasy = FantasyAcquisition(
+            base, picks, N_FANTASIES, generator, believe=believe and base is acq
+        )
         result = optimize_acquisition(
             fantasy, exclude=np.vstack([exclude, picks]), **options
         )
