@@ -402,6 +402,13 @@ def test_fantasies_discount_the_pending_point(name):
         assert discounted < value
 
 
+def _fixed_subspace_points(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` random canonical points of the mixed space, fixed column held."""
+    X = _mixed_snap(rng.random((n, 4)))
+    X[:, 3] = FIXED_VALUE
+    return X
+
+
 @pytest.mark.parametrize("name", ACQUISITION_NAMES)
 def test_fantasies_average_the_acquisitions_of_the_conditioned_gps(name):
     # The shared-factorisation fantasy GP gives what conditioning one GP per
@@ -410,12 +417,10 @@ def test_fantasies_average_the_acquisitions_of_the_conditioned_gps(name):
     gp = _fitted_mixed_gp()
     acq = make_acquisition(gp, name, best=float(gp.z.max()), beta=3.0)
     rng = np.random.default_rng(2)
-    pending = _mixed_snap(rng.random((3, 4)))
-    pending[:, 3] = FIXED_VALUE
+    pending = _fixed_subspace_points(rng, 3)
     fantasy = FantasyAcquisition(acq, pending, 5, np.random.default_rng(7))
     draws = gp.sample_posterior(pending, 5, np.random.default_rng(7))
-    Xq = _mixed_snap(rng.random((6, 4)))
-    Xq[:, 3] = FIXED_VALUE
+    Xq = _fixed_subspace_points(rng, 6)
     values, grads = [], []
     for draw in draws.T:
         best = max(acq.best, draw.max()) if name != "ucb" else acq.best
@@ -446,11 +451,9 @@ def test_a_believer_fantasy_keeps_the_mean_and_shrinks_the_variance(name):
     gp = _fitted_mixed_gp()
     acq = make_acquisition(gp, name, best=float(gp.z.max()), beta=3.0)
     rng = np.random.default_rng(3)
-    pending = _mixed_snap(rng.random((3, 4)))
-    pending[:, 3] = FIXED_VALUE
+    pending = _fixed_subspace_points(rng, 3)
     believer = FantasyAcquisition(acq, pending, 16, rng, believe=True)
-    Xq = _mixed_snap(rng.random((6, 4)))
-    Xq[:, 3] = FIXED_VALUE
+    Xq = _fixed_subspace_points(rng, 6)
     mean, var = gp.posterior(Xq)
     believed_mean, believed_var = believer.gp.posterior(Xq)
     np.testing.assert_allclose(believed_mean[:, 0], mean, rtol=1e-7, atol=1e-9)
