@@ -394,7 +394,7 @@ class FantasyAcquisition(AcquisitionFunction):
         The GP conditioned on the fantasies, with ``n_fantasies`` target
         columns (one with ``believe``).
     bests : ndarray of shape (n_fantasies,)
-        Each fantasy's incumbent.
+        Each fantasy's incumbent (one with ``believe``).
     """
 
     def __init__(
