@@ -306,8 +306,8 @@ def _summary(
         (
             "cpu",
             "Median CPU time of the whole search on synthetic problems (fits are "
-            "no-ops, so this is the optimiser's cost, insensitive to other load), "
-            "ratio ours / peer",
+            "no-ops, so this is the optimiser's cost; it still grows with the load "
+            "on shared cores), ratio ours / peer",
             ("regret",),
             "ratio",
         ),
